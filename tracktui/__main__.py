@@ -1,0 +1,123 @@
+"""Command line: parse arguments, hand over to a command or the TUI. Nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tracktui import __version__
+from tracktui.errors import EXIT_USAGE, TracktuiError
+
+STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "temporary", "permanent", "all")
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="file:PATH (globs pick up rotated files), ssh://[user@]host[:port]/path "
+        "or ssh://[user@]host[:port]?journal=UNIT; repeat for several",
+    )
+    parser.add_argument("--profile", action="append", default=[], metavar="NAME",
+                        help="host profile from the config file; repeat for several")
+    parser.add_argument("--cache", metavar="URL",
+                        help="cache path or sqlite:///... / postgresql://... URL")
+    parser.add_argument("--mta", choices=("auto", "postfix", "exim", "qmail"), default=None,
+                        help="MTA of --source logs (default: detect)")
+    parser.add_argument("--tz", metavar="ZONE",
+                        help="time zone of year-less log stamps (default: local)")
+    parser.add_argument("--accept-new-host-key", action="store_true",
+                        help="accept and record an unknown SSH host key (never a changed one)")
+    parser.add_argument("--config", metavar="FILE", help="config file (default: user config dir)")
+
+
+def _add_filter_options(parser: argparse.ArgumentParser, *, default_status: str | None) -> None:
+    parser.add_argument("--status", choices=STATUS_CHOICES, default=default_status,
+                        help="delivery status or group (default: %(default)s)")
+    parser.add_argument("--since", metavar="WHEN",
+                        help="today, yesterday, 2026-11-01, '2026-11-01 14:00', '3 days ago', -3d")
+    parser.add_argument("--until", metavar="WHEN", help="end of the time range (exclusive)")
+    parser.add_argument("--to", dest="recipient", metavar="ADDR",
+                        help="recipient: address, @domain or *wildcard*")
+    parser.add_argument("--from", dest="sender", metavar="ADDR",
+                        help="sender: address, @domain or *wildcard*")
+    parser.add_argument("--subject", metavar="TEXT", help="subject contains TEXT")
+    parser.add_argument("--host", action="append", default=[], metavar="HOST",
+                        help="only this mail host; repeat for several")
+    parser.add_argument("--queue-id", metavar="ID", help="only this queue id")
+    parser.add_argument("--message-id", metavar="ID", help="only this Message-ID")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, as DESIGN.md's contract names it."""
+    parser = argparse.ArgumentParser(
+        prog="tracktui",
+        description="What happened to the mail your servers sent: delivered, temporarily "
+        "rejected, permanently rejected or expired, and why.",
+    )
+    parser.add_argument("--version", action="version", version=f"tracktui {__version__}")
+    _add_source_options(parser)
+    _add_filter_options(parser, default_status=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("demo", help="the TUI on built-in sample data, no mail host needed")
+
+    sync = sub.add_parser("sync", help="read new log lines from the sources into the cache")
+    _add_source_options(sync)
+    sync.add_argument("--quiet", action="store_true", help="no progress display")
+
+    search = sub.add_parser("search", help="print deliveries matching a filter")
+    _add_source_options(search)
+    _add_filter_options(search, default_status="all")
+    search.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    search.add_argument("--limit", type=int, metavar="N", help="at most N deliveries")
+
+    report = sub.add_parser("report", help="PDF report of a filter, or the monthly report")
+    _add_source_options(report)
+    _add_filter_options(report, default_status="all")
+    report.add_argument("--output", metavar="FILE.pdf", help="where to write the PDF")
+    report.add_argument("--monthly", action="store_true",
+                        help="the previous calendar month's report (or --month)")
+    report.add_argument("--month", metavar="YYYY-MM", help="with --monthly: this month")
+    report.add_argument("--mail-to", metavar="ADDR", help="with --monthly: e-mail it here")
+    report.add_argument("--force", action="store_true",
+                        help="with --monthly: send even if this month was sent already")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tracktui`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "sync":
+            from tracktui.commands.sync import run_sync
+
+            return run_sync(args)
+        if args.command == "search":
+            from tracktui.commands.search import run_search
+
+            return run_search(args)
+        if args.command == "report":
+            from tracktui.commands.report import run_report
+
+            return run_report(args)
+        from tracktui.commands.app import run_app
+
+        return run_app(args, demo=args.command == "demo")
+    except TracktuiError as error:
+        print(f"tracktui: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("tracktui: interrupted", file=sys.stderr)
+        return 130
+    except ValueError as error:  # bad option values that slipped past argparse
+        print(f"tracktui: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""The domain vocabulary shared by every layer: events, statuses, deliveries, filters.
+
+Plain dataclasses and enums only: no I/O, no database, no Textual. Parsers
+produce :class:`Event`; the correlator turns events into :class:`Message`,
+:class:`Delivery` and :class:`Attempt`; the cache stores those and answers
+:class:`Filter` queries; views only read.
+
+Times are ``float`` seconds since the Unix epoch, UTC, everywhere in the
+engine: parsing millions of lines cannot afford a ``datetime`` per line.
+Views convert with :func:`to_datetime`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+
+
+class Status(StrEnum):
+    """Current state of one delivery (one recipient of one message)."""
+
+    DELIVERED = "delivered"
+    """The next hop accepted it (2xx)."""
+    DEFERRED = "deferred"
+    """The last attempt failed temporarily; the MTA will retry."""
+    BOUNCED = "bounced"
+    """Refused permanently and returned to the sender (or refused at SMTP time)."""
+    EXPIRED = "expired"
+    """The MTA gave up after the queue lifetime and returned it to the sender."""
+
+
+STATUS_GROUPS: dict[str, frozenset[Status]] = {
+    "delivered": frozenset({Status.DELIVERED}),
+    "deferred": frozenset({Status.DEFERRED}),
+    "bounced": frozenset({Status.BOUNCED}),
+    "expired": frozenset({Status.EXPIRED}),
+    "temporary": frozenset({Status.DEFERRED}),
+    "permanent": frozenset({Status.BOUNCED, Status.EXPIRED}),
+    "all": frozenset(Status),
+}
+"""Names accepted by ``--status`` and the filter form, and the statuses each covers."""
+
+STATUS_GROUP_LABELS: dict[str, str] = {
+    "delivered": "Delivered",
+    "temporary": "Temporarily rejected",
+    "permanent": "Permanently rejected",
+    "all": "All",
+}
+"""The four choices of the filter form, in display order."""
+
+
+class EventKind(IntEnum):
+    """What one log line says. Parsers emit these; the correlator consumes them."""
+
+    QUEUED = 1
+    """A message entered the queue (postfix smtpd ``client=``/pickup ``uid=``, exim ``<=``, qmail ``new msg``)."""
+    ENVELOPE = 2
+    """Sender and size are known (postfix qmgr ``from=``, exim ``<=``, qmail ``info msg``)."""
+    MESSAGE_ID = 3
+    """The Message-ID header (postfix cleanup ``message-id=``, exim ``id=``)."""
+    SUBJECT = 4
+    """The Subject header (postfix ``header_checks`` info/warning lines, exim ``T=``)."""
+    ATTEMPT = 5
+    """One delivery try to one recipient, with its :class:`AttemptResult`."""
+    EXPIRED = 6
+    """The message's queue lifetime ran out; still-deferred recipients become expired."""
+    REMOVED = 7
+    """The message left the queue (postfix ``removed``, exim ``Completed``, qmail ``end msg``)."""
+    REJECTED = 8
+    """Our own server refused a recipient at SMTP time (``NOQUEUE: reject:``, exim ``rejected RCPT``)."""
+    NOTICE = 9
+    """A delivery status notification we generated: ``queue_id`` is the notice, ``related_queue_id`` the original."""
+    STARTED = 10
+    """qmail ``starting delivery D: msg N to ...``: binds delivery number D to a message and recipient."""
+
+
+class AttemptResult(StrEnum):
+    """Outcome of one attempt as the MTA logged it."""
+
+    SENT = "sent"
+    DEFERRED = "deferred"
+    BOUNCED = "bounced"
+    EXPIRED = "expired"
+
+
+RESULT_TO_STATUS: dict[AttemptResult, Status] = {
+    AttemptResult.SENT: Status.DELIVERED,
+    AttemptResult.DEFERRED: Status.DEFERRED,
+    AttemptResult.BOUNCED: Status.BOUNCED,
+    AttemptResult.EXPIRED: Status.EXPIRED,
+}
+
+
+class NoticeKind(StrEnum):
+    """Kinds of delivery status notification our server sends back to a sender."""
+
+    NON_DELIVERY = "non-delivery"
+    DELAY = "delay"
+    SUCCESS = "success"
+
+
+@dataclass(slots=True)
+class Event:
+    """One fact read from one log line.
+
+    Only ``kind``, ``time``, ``host`` and ``queue_id`` are always set; the
+    other fields are filled when the line carries them. ``queue_id`` is the
+    MTA's own id (postfix queue id, exim message id, qmail inode number) and
+    is empty for SMTP-time rejections. ``line`` is the raw line, kept so the
+    views can show what the log really said.
+    """
+
+    kind: EventKind
+    time: float
+    host: str
+    queue_id: str
+    line: str = ""
+    mta: str = ""
+    sender: str | None = None
+    recipient: str | None = None
+    orig_recipient: str | None = None
+    message_id: str | None = None
+    subject: str | None = None
+    size: int | None = None
+    nrcpt: int | None = None
+    client: str | None = None
+    result: AttemptResult | None = None
+    relay: str | None = None
+    delay: float | None = None
+    dsn: str | None = None
+    code: int | None = None
+    reply: str | None = None
+    related_queue_id: str | None = None
+    notice_kind: NoticeKind | None = None
+    delivery_no: str | None = None
+    """qmail's delivery number, linking ``starting delivery`` to its result."""
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One try to hand a delivery to the next hop."""
+
+    time: float
+    result: AttemptResult
+    relay: str | None = None
+    delay: float | None = None
+    code: int | None = None
+    dsn: str | None = None
+    reply: str | None = None
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One recipient of one message, with its current status and every attempt."""
+
+    recipient: str
+    status: Status
+    orig_recipient: str | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def last_attempt(self) -> Attempt | None:
+        return self.attempts[-1] if self.attempts else None
+
+
+@dataclass(slots=True)
+class Message:
+    """One submission on one host, as far as the logs tell."""
+
+    host: str
+    queue_id: str
+    first_seen: float
+    last_seen: float
+    mta: str = ""
+    message_id: str | None = None
+    sender: str | None = None
+    subject: str | None = None
+    size: int | None = None
+    client: str | None = None
+    expired: bool = False
+    removed: bool = False
+    notice_of: str | None = None
+    """Queue id of the message this one is a bounce/delay notice about."""
+    notice_kind: NoticeKind | None = None
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One question asked of the cache: which deliveries to show.
+
+    ``since``/``until`` bound the time of a delivery's latest attempt (UTC
+    epoch seconds, ``until`` exclusive). Address patterns accept an exact
+    address (case-insensitive), ``@domain``, or ``*`` wildcards.
+    ``bound_sender``, when set, is a hard limit that no other field widens:
+    the seed of a per-user view.
+    """
+
+    statuses: frozenset[Status] = frozenset({Status.DELIVERED})
+    since: float | None = None
+    until: float | None = None
+    recipient: str | None = None
+    sender: str | None = None
+    subject: str | None = None
+    hosts: tuple[str, ...] = ()
+    queue_id: str | None = None
+    message_id: str | None = None
+    bound_sender: str | None = None
+
+
+def to_datetime(epoch: float) -> datetime:
+    """UTC-aware datetime for an engine timestamp."""
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    """One attempt as the query API returns it to views."""
+
+    time: float
+    result: AttemptResult
+    relay: str | None
+    delay: float | None
+    code: int | None
+    dsn: str | None
+    reply: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """One delivery with its message's fields, as the query API returns it.
+
+    ``time`` is the time of the latest attempt (or of the SMTP-time
+    rejection); ``message_time`` is when the message was first seen.
+    ``delivery_id``/``message_key`` are opaque cache keys for follow-up
+    queries (attempts, raw lines, the rest of a message's recipients).
+    """
+
+    delivery_id: int
+    message_key: int
+    time: float
+    message_time: float
+    host: str
+    mta: str
+    queue_id: str
+    message_id: str | None
+    sender: str | None
+    recipient: str
+    orig_recipient: str | None
+    subject: str | None
+    size: int | None
+    status: Status
+    attempt_count: int
+    relay: str | None
+    delay: float | None
+    code: int | None
+    dsn: str | None
+    reply: str | None
+    client: str | None = None
+    expired: bool = False
+    notice_kind: NoticeKind | None = None
+    """Set when this delivery belongs to a notice (bounce/delay) our server sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageCursor:
+    """Keyset position after the last row of a page: (time, delivery_id), newest first."""
+
+    time: float
+    delivery_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of query results and where the next page starts (``None``: no more)."""
+
+    rows: tuple[DeliveryRow, ...]
+    next_cursor: PageCursor | None

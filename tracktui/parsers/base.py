@@ -1,0 +1,57 @@
+"""What every MTA parser offers: one line in, one :class:`~tracktui.model.Event` or nothing out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Protocol
+
+from tracktui.model import Event
+
+
+@dataclass(slots=True)
+class ParseStats:
+    """Counters a parser keeps so a sync can report what it skipped.
+
+    ``foreign`` lines belong to other programs (cron, sshd...) and are
+    expected; ``malformed`` lines claim to be from the MTA (or have no
+    envelope at all) but could not be read, and are reported to the user.
+    """
+
+    lines: int = 0
+    events: int = 0
+    foreign: int = 0
+    malformed: int = 0
+    ignored: int = 0
+    """MTA lines understood but carrying nothing the model needs (connect, disconnect...)."""
+    malformed_examples: list[str] = field(default_factory=list)
+
+    def note_malformed(self, line: str) -> None:
+        self.malformed += 1
+        if len(self.malformed_examples) < 5:
+            self.malformed_examples.append(line[:200])
+
+
+class Parser(Protocol):
+    """An MTA log parser. Pure: no I/O, no database; state only for year inference and linking."""
+
+    mta: str
+    """``postfix``, ``exim`` or ``qmail``."""
+    stats: ParseStats
+
+    def parse(self, line: str) -> Event | None:
+        """The event ``line`` carries, or ``None`` ("not mine" or nothing to record).
+
+        Must never raise, whatever the input. ``line`` has no trailing newline.
+        """
+        ...
+
+
+class ParserFactory(Protocol):
+    def __call__(
+        self,
+        *,
+        tz: tzinfo | None = None,
+        reference_time: float | None = None,
+        default_host: str = "",
+    ) -> Parser: ...
