@@ -152,22 +152,36 @@ class Attempt:
 
 @dataclass(slots=True)
 class Delivery:
-    """One recipient of one message, with its current status and every attempt."""
+    """One recipient of one message, with its current status.
 
+    To keep memory flat on long-lived messages, ``attempts`` holds only the
+    attempts not yet handed to the cache; ``attempt_count`` counts all of
+    them and ``last`` is always the latest one.
+    """
+
+    key: int
     recipient: str
     status: Status
     orig_recipient: str | None = None
+    time: float = 0.0
+    """Time of the latest attempt (or of the SMTP-time rejection)."""
+    attempt_count: int = 0
+    last: Attempt | None = None
     attempts: list[Attempt] = field(default_factory=list)
-
-    @property
-    def last_attempt(self) -> Attempt | None:
-        return self.attempts[-1] if self.attempts else None
 
 
 @dataclass(slots=True)
 class Message:
-    """One submission on one host, as far as the logs tell."""
+    """One submission on one host, as far as the logs tell.
 
+    ``key`` is a stable 63-bit id derived from (host, queue id, first seen),
+    so re-reading the same lines yields the same keys and writes stay
+    idempotent. ``live`` is true until the MTA logged the message leaving its
+    queue; a live message's state is persisted so a later sync can resume it.
+    ``lines`` holds only the raw lines not yet handed to the cache.
+    """
+
+    key: int
     host: str
     queue_id: str
     first_seen: float
@@ -177,14 +191,19 @@ class Message:
     sender: str | None = None
     subject: str | None = None
     size: int | None = None
+    nrcpt: int | None = None
     client: str | None = None
     expired: bool = False
-    removed: bool = False
-    notice_of: str | None = None
-    """Queue id of the message this one is a bounce/delay notice about."""
+    live: bool = True
+    notice_of_key: int | None = None
+    """Key of the message this one is a bounce/delay notice about."""
     notice_kind: NoticeKind | None = None
     deliveries: dict[str, Delivery] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)
+    """qmail delivery number -> recipient, for deliveries started but not finished."""
     lines: list[str] = field(default_factory=list)
+    line_count: int = 0
+    """Raw lines seen in total (``lines`` holds the ones not yet persisted)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,362 @@
+"""Stitch parser events into messages, deliveries and attempts.
+
+The correlator is the one place that knows how an MTA's lines relate: a
+queue id groups the lines of one message on one host until the MTA logs it
+leaving the queue, after which the id may be reused for a new message. The
+state of messages still in the queue ("live") is handed to the cache with
+every :meth:`Correlator.drain` and given back with :meth:`Correlator.restore`,
+so a message whose lines straddle two syncs ends exactly as if read in one.
+
+Keys are derived from content (:func:`stable_key`), never from counters, so
+re-reading the same lines produces the same keys and cache writes stay
+idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from tracktui.model import (
+    RESULT_TO_STATUS,
+    Attempt,
+    AttemptResult,
+    Delivery,
+    Event,
+    EventKind,
+    Message,
+    NoticeKind,
+    Status,
+)
+
+_KEY_MASK = 0x7FFF_FFFF_FFFF_FFFF
+_RECENTLY_CLOSED_LIMIT = 20_000
+"""How many closed (host, queue id) -> key entries to remember for late notice links."""
+DEFAULT_STALE_AFTER = 8 * 86400.0
+"""A live message silent for this long lost its last lines (longer than any MTA's queue lifetime)."""
+
+_QUEUED = EventKind.QUEUED
+_ENVELOPE = EventKind.ENVELOPE
+_MESSAGE_ID = EventKind.MESSAGE_ID
+_SUBJECT = EventKind.SUBJECT
+_ATTEMPT = EventKind.ATTEMPT
+_EXPIRED = EventKind.EXPIRED
+_REMOVED = EventKind.REMOVED
+_REJECTED = EventKind.REJECTED
+_NOTICE = EventKind.NOTICE
+_STARTED = EventKind.STARTED
+
+
+def stable_key(*parts: object) -> int:
+    """Deterministic positive 63-bit key for ``parts`` (same input, same key, any process)."""
+    text = "\x1f".join("" if part is None else str(part) for part in parts)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & _KEY_MASK
+
+
+def rejection_status(code: int | None, dsn: str | None) -> tuple[AttemptResult, Status]:
+    """A refusal at SMTP time: 4xx means the sender will retry, anything else is final."""
+    temporary = (code is not None and 400 <= code < 500) or (dsn is not None and dsn.startswith("4"))
+    if temporary:
+        return AttemptResult.DEFERRED, Status.DEFERRED
+    return AttemptResult.BOUNCED, Status.BOUNCED
+
+
+class Correlator:
+    """Turns a stream of events from one source into :class:`Message` objects.
+
+    Args:
+        source_id: the cache's id for the source, recorded nowhere here but
+            kept for callers that juggle several correlators.
+    """
+
+    def __init__(self, source_id: str = "") -> None:
+        self.source_id = source_id
+        self._live: dict[tuple[str, str], Message] = {}
+        self._touched: dict[int, Message] = {}
+        self._closed: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._qmail_started: dict[tuple[str, str], tuple[Message, str]] = {}
+        self._orphan_notices: dict[tuple[str, str], tuple[int, NoticeKind | None]] = {}
+
+    # -- state ------------------------------------------------------------------
+
+    @property
+    def live_count(self) -> int:
+        """Messages still in the queue as far as the logs tell."""
+        return len(self._live)
+
+    def restore(self, messages: Iterable[Message]) -> None:
+        """Take back live messages persisted by an earlier sync."""
+        for message in messages:
+            if not message.live:
+                continue
+            self._live[(message.host, message.queue_id)] = message
+            for delivery_no, recipient in message.pending.items():
+                self._qmail_started[(message.host, delivery_no)] = (message, recipient)
+
+    def drain(self) -> list[Message]:
+        """Messages touched since the last drain, with their not-yet-persisted attempts and lines.
+
+        After the call those attempts and lines count as persisted: the lists
+        are emptied (counts and ``last`` stay) and closed messages are
+        forgotten, so memory stays flat however long the log.
+        """
+        drained = list(self._touched.values())
+        self._touched = {}
+        snapshot: list[Message] = []
+        for message in drained:
+            snapshot.append(_detach(message))
+            message.lines = []
+            for delivery in message.deliveries.values():
+                delivery.attempts = []
+        return snapshot
+
+    def close_stale(self, before: float) -> int:
+        """Close live messages last seen before ``before`` (their final lines were never logged)."""
+        stale = [key for key, message in self._live.items() if message.last_seen < before]
+        for key in stale:
+            message = self._live.pop(key)
+            message.live = False
+            self._forget_pending(message)
+            self._touched[message.key] = message
+        return len(stale)
+
+    # -- events -------------------------------------------------------------------
+
+    def feed(self, event: Event) -> None:
+        """Apply one event. Unknown combinations are ignored rather than guessed at."""
+        kind = event.kind
+        if kind is _REJECTED and not event.queue_id:
+            self._standalone_rejection(event)
+            return
+        if kind is _ATTEMPT and not event.queue_id:
+            if event.delivery_no is None:
+                return
+            started = self._qmail_started.pop((event.host, event.delivery_no), None)
+            if started is None:
+                return
+            message, recipient = started
+            message.pending.pop(event.delivery_no, None)
+            if event.recipient is None:
+                event.recipient = recipient
+        else:
+            message = self._message_for(event, fresh=kind is _QUEUED)
+        time = event.time
+        if time > message.last_seen:
+            message.last_seen = time
+        if event.line:
+            message.lines.append(event.line)
+            message.line_count += 1
+        self._touched[message.key] = message
+
+        if kind is _ATTEMPT:
+            self._attempt(message, event)
+        elif kind is _ENVELOPE or kind is _QUEUED:
+            self._envelope(message, event)
+        elif kind is _MESSAGE_ID:
+            if event.message_id:
+                message.message_id = event.message_id
+        elif kind is _SUBJECT:
+            if event.subject is not None:
+                message.subject = event.subject
+        elif kind is _REMOVED:
+            self._close(message)
+        elif kind is _EXPIRED:
+            message.expired = True
+            for delivery in message.deliveries.values():
+                if delivery.status is Status.DEFERRED:
+                    delivery.status = Status.EXPIRED
+        elif kind is _REJECTED:
+            self._rejection(message, event)
+        elif kind is _NOTICE:
+            self._notice(message, event)
+        elif kind is _STARTED and event.delivery_no is not None and event.recipient is not None:
+            message.pending[event.delivery_no] = event.recipient
+            self._qmail_started[(event.host, event.delivery_no)] = (message, event.recipient)
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _message_for(self, event: Event, *, fresh: bool) -> Message:
+        ident = (event.host, event.queue_id)
+        message = self._live.get(ident)
+        if message is not None:
+            if not fresh or message.line_count == 0:
+                return message
+            # A queue id seen entering the queue again: the old message's end was never logged.
+            self._close(message)
+        message = Message(
+            key=stable_key(event.host, event.queue_id, event.time),
+            host=event.host,
+            queue_id=event.queue_id,
+            first_seen=event.time,
+            last_seen=event.time,
+            mta=event.mta,
+        )
+        self._live[ident] = message
+        orphan = self._orphan_notices.pop(ident, None)
+        if orphan is not None:
+            message.notice_of_key, message.notice_kind = orphan
+        return message
+
+    def _close(self, message: Message) -> None:
+        message.live = False
+        ident = (message.host, message.queue_id)
+        if self._live.get(ident) is message:
+            del self._live[ident]
+        self._forget_pending(message)
+        self._closed[ident] = message.key
+        if len(self._closed) > _RECENTLY_CLOSED_LIMIT:
+            self._closed.popitem(last=False)
+
+    def _forget_pending(self, message: Message) -> None:
+        for delivery_no in message.pending:
+            self._qmail_started.pop((message.host, delivery_no), None)
+        message.pending.clear()
+
+    def _key_of(self, host: str, queue_id: str) -> int | None:
+        live = self._live.get((host, queue_id))
+        if live is not None:
+            return live.key
+        return self._closed.get((host, queue_id))
+
+    def _envelope(self, message: Message, event: Event) -> None:
+        if event.sender is not None:
+            message.sender = event.sender
+        if event.size is not None:
+            message.size = event.size
+        if event.nrcpt is not None:
+            message.nrcpt = event.nrcpt
+        if event.client is not None:
+            message.client = event.client
+        if event.message_id:
+            message.message_id = event.message_id
+        if event.subject is not None:
+            message.subject = event.subject
+        if event.related_queue_id:
+            # This message is a notice (exim ``<= <> R=orig``, qmail bounce via qp) about another one.
+            message.notice_of_key = self._key_of(event.host, event.related_queue_id)
+            message.notice_kind = event.notice_kind or NoticeKind.NON_DELIVERY
+
+    def _notice(self, original: Message, event: Event) -> None:
+        """Postfix ``bounce``: ``queue_id`` is the original, ``related_queue_id`` the notice we sent."""
+        if not event.related_queue_id:
+            return
+        ident = (event.host, event.related_queue_id)
+        notice = self._live.get(ident)
+        if notice is None:
+            self._orphan_notices[ident] = (original.key, event.notice_kind)
+            return
+        notice.notice_of_key = original.key
+        notice.notice_kind = event.notice_kind
+        self._touched[notice.key] = notice
+
+    def _delivery(self, message: Message, recipient: str, status: Status) -> Delivery:
+        delivery = message.deliveries.get(recipient)
+        if delivery is None:
+            delivery = Delivery(key=stable_key(message.key, recipient), recipient=recipient, status=status)
+            message.deliveries[recipient] = delivery
+        return delivery
+
+    def _attempt(self, message: Message, event: Event) -> None:
+        recipient = event.recipient
+        result = event.result
+        if recipient is None or result is None:
+            return
+        status = RESULT_TO_STATUS[result]
+        if status is Status.DEFERRED and message.expired:
+            status = Status.EXPIRED
+        delivery = self._delivery(message, recipient, status)
+        self._record(delivery, event, result, status)
+
+    def _rejection(self, message: Message, event: Event) -> None:
+        if event.recipient is None:
+            return
+        if event.sender is not None and message.sender is None:
+            message.sender = event.sender
+        result, status = rejection_status(event.code, event.dsn)
+        delivery = self._delivery(message, event.recipient, status)
+        self._record(delivery, event, result, status)
+
+    def _standalone_rejection(self, event: Event) -> None:
+        recipient = event.recipient or ""
+        key = stable_key(event.host, "", event.time, event.sender, recipient)
+        message = self._touched.get(key)
+        if message is None:
+            message = Message(
+                key=key,
+                host=event.host,
+                queue_id="",
+                first_seen=event.time,
+                last_seen=event.time,
+                mta=event.mta,
+                sender=event.sender,
+                client=event.client,
+                live=False,
+            )
+        if event.line:
+            message.lines.append(event.line)
+            message.line_count += 1
+        result, status = rejection_status(event.code, event.dsn)
+        delivery = self._delivery(message, recipient, status)
+        self._record(delivery, event, result, status)
+        self._touched[key] = message
+
+    @staticmethod
+    def _record(delivery: Delivery, event: Event, result: AttemptResult, status: Status) -> None:
+        attempt = Attempt(
+            time=event.time,
+            result=result,
+            relay=event.relay if event.relay is not None else event.client,
+            delay=event.delay,
+            code=event.code,
+            dsn=event.dsn,
+            reply=event.reply,
+        )
+        delivery.attempts.append(attempt)
+        delivery.attempt_count += 1
+        delivery.last = attempt
+        delivery.status = status
+        if event.time >= delivery.time:
+            delivery.time = event.time
+        if event.orig_recipient and not delivery.orig_recipient:
+            delivery.orig_recipient = event.orig_recipient
+
+
+def _detach(message: Message) -> Message:
+    """A snapshot of ``message`` whose lists the correlator will not touch again."""
+    deliveries = {
+        recipient: Delivery(
+            key=delivery.key,
+            recipient=delivery.recipient,
+            status=delivery.status,
+            orig_recipient=delivery.orig_recipient,
+            time=delivery.time,
+            attempt_count=delivery.attempt_count,
+            last=delivery.last,
+            attempts=delivery.attempts,
+        )
+        for recipient, delivery in message.deliveries.items()
+    }
+    return Message(
+        key=message.key,
+        host=message.host,
+        queue_id=message.queue_id,
+        first_seen=message.first_seen,
+        last_seen=message.last_seen,
+        mta=message.mta,
+        message_id=message.message_id,
+        sender=message.sender,
+        subject=message.subject,
+        size=message.size,
+        nrcpt=message.nrcpt,
+        client=message.client,
+        expired=message.expired,
+        live=message.live,
+        notice_of_key=message.notice_of_key,
+        notice_kind=message.notice_kind,
+        deliveries=deliveries,
+        pending=dict(message.pending),
+        lines=message.lines,
+        line_count=message.line_count,
+    )
