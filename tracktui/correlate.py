@@ -14,9 +14,9 @@ idempotent.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
+from hashlib import blake2b as _blake2b
 
 from tracktui.model import (
     RESULT_TO_STATUS,
@@ -46,12 +46,14 @@ _REMOVED = EventKind.REMOVED
 _REJECTED = EventKind.REJECTED
 _NOTICE = EventKind.NOTICE
 _STARTED = EventKind.STARTED
+_DEFERRED_STATUS = Status.DEFERRED
+_EXPIRED_STATUS = Status.EXPIRED
 
 
 def stable_key(*parts: object) -> int:
     """Deterministic positive 63-bit key for ``parts`` (same input, same key, any process)."""
-    text = "\x1f".join("" if part is None else str(part) for part in parts)
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    text = "\x1f".join(["" if part is None else str(part) for part in parts])
+    digest = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big") & _KEY_MASK
 
 
@@ -98,41 +100,46 @@ class Correlator:
     def drain(self) -> list[Message]:
         """Messages touched since the last drain, with their not-yet-persisted attempts and lines.
 
-        After the call those attempts and lines count as persisted: the lists
-        are emptied (counts and ``last`` stay) and closed messages are
+        The returned objects are the correlator's own, handed out without a
+        copy for speed: read them before the next :meth:`feed`. From then on
+        their attempts and lines count as persisted: the next touch starts
+        new lists (counts and ``last`` stay), and closed messages are
         forgotten, so memory stays flat however long the log.
         """
         drained = list(self._touched.values())
         self._touched = {}
-        snapshot: list[Message] = []
         for message in drained:
-            snapshot.append(_detach(message))
-            message.lines = []
-            for delivery in message.deliveries.values():
-                delivery.attempts = []
-        return snapshot
+            message.drained = True
+        return drained
 
     def close_stale(self, before: float) -> int:
         """Close live messages last seen before ``before`` (their final lines were never logged)."""
         stale = [key for key, message in self._live.items() if message.last_seen < before]
         for key in stale:
             message = self._live.pop(key)
+            self._touch(message)
             message.live = False
             self._forget_pending(message)
-            self._touched[message.key] = message
         return len(stale)
 
     # -- events -------------------------------------------------------------------
 
     def feed(self, event: Event) -> None:
-        """Apply one event. Unknown combinations are ignored rather than guessed at."""
+        """Apply one event. Unknown combinations are ignored rather than guessed at.
+
+        This runs once per log line that matters, so the common path is
+        written flat: one dict lookup, a few attribute writes.
+        """
         kind = event.kind
-        if kind is _REJECTED and not event.queue_id:
+        queue_id = event.queue_id
+        if queue_id:
+            message = self._live.get((event.host, queue_id))
+            if message is None or (kind is _QUEUED and message.line_count):
+                message = self._new_message(event, message)
+        elif kind is _REJECTED:
             self._standalone_rejection(event)
             return
-        if kind is _ATTEMPT and not event.queue_id:
-            if event.delivery_no is None:
-                return
+        elif kind is _ATTEMPT and event.delivery_no is not None:
             started = self._qmail_started.pop((event.host, event.delivery_no), None)
             if started is None:
                 return
@@ -141,17 +148,29 @@ class Correlator:
             if event.recipient is None:
                 event.recipient = recipient
         else:
-            message = self._message_for(event, fresh=kind is _QUEUED)
+            return
+        if message.drained:
+            _fresh_lists(message)
+        self._touched[message.key] = message
         time = event.time
         if time > message.last_seen:
             message.last_seen = time
         if event.line:
             message.lines.append(event.line)
             message.line_count += 1
-        self._touched[message.key] = message
 
         if kind is _ATTEMPT:
-            self._attempt(message, event)
+            recipient = event.recipient
+            result = event.result
+            if recipient is None or result is None:
+                return
+            status = RESULT_TO_STATUS[result]
+            if status is _DEFERRED_STATUS and message.expired:
+                status = _EXPIRED_STATUS
+            delivery = message.deliveries.get(recipient)
+            if delivery is None:
+                delivery = self._new_delivery(message, recipient, status)
+            _record(delivery, event, result, status)
         elif kind is _ENVELOPE or kind is _QUEUED:
             self._envelope(message, event)
         elif kind is _MESSAGE_ID:
@@ -165,8 +184,8 @@ class Correlator:
         elif kind is _EXPIRED:
             message.expired = True
             for delivery in message.deliveries.values():
-                if delivery.status is Status.DEFERRED:
-                    delivery.status = Status.EXPIRED
+                if delivery.status is _DEFERRED_STATUS:
+                    delivery.status = _EXPIRED_STATUS
         elif kind is _REJECTED:
             self._rejection(message, event)
         elif kind is _NOTICE:
@@ -177,14 +196,16 @@ class Correlator:
 
     # -- helpers ------------------------------------------------------------------
 
-    def _message_for(self, event: Event, *, fresh: bool) -> Message:
-        ident = (event.host, event.queue_id)
-        message = self._live.get(ident)
-        if message is not None:
-            if not fresh or message.line_count == 0:
-                return message
-            # A queue id seen entering the queue again: the old message's end was never logged.
-            self._close(message)
+    def _touch(self, message: Message) -> None:
+        if message.drained:
+            _fresh_lists(message)
+        self._touched[message.key] = message
+
+    def _new_message(self, event: Event, previous: Message | None) -> Message:
+        """Start a message; a queue id seen entering the queue again closes its old, unfinished owner."""
+        if previous is not None:
+            self._touch(previous)
+            self._close(previous)
         message = Message(
             key=stable_key(event.host, event.queue_id, event.time),
             host=event.host,
@@ -193,6 +214,7 @@ class Correlator:
             last_seen=event.time,
             mta=event.mta,
         )
+        ident = (event.host, event.queue_id)
         self._live[ident] = message
         orphan = self._orphan_notices.pop(ident, None)
         if orphan is not None:
@@ -247,27 +269,15 @@ class Correlator:
         if notice is None:
             self._orphan_notices[ident] = (original.key, event.notice_kind)
             return
+        self._touch(notice)
         notice.notice_of_key = original.key
         notice.notice_kind = event.notice_kind
-        self._touched[notice.key] = notice
 
-    def _delivery(self, message: Message, recipient: str, status: Status) -> Delivery:
-        delivery = message.deliveries.get(recipient)
-        if delivery is None:
-            delivery = Delivery(key=stable_key(message.key, recipient), recipient=recipient, status=status)
-            message.deliveries[recipient] = delivery
+    @staticmethod
+    def _new_delivery(message: Message, recipient: str, status: Status) -> Delivery:
+        delivery = Delivery(key=stable_key(message.key, recipient), recipient=recipient, status=status)
+        message.deliveries[recipient] = delivery
         return delivery
-
-    def _attempt(self, message: Message, event: Event) -> None:
-        recipient = event.recipient
-        result = event.result
-        if recipient is None or result is None:
-            return
-        status = RESULT_TO_STATUS[result]
-        if status is Status.DEFERRED and message.expired:
-            status = Status.EXPIRED
-        delivery = self._delivery(message, recipient, status)
-        self._record(delivery, event, result, status)
 
     def _rejection(self, message: Message, event: Event) -> None:
         if event.recipient is None:
@@ -275,8 +285,8 @@ class Correlator:
         if event.sender is not None and message.sender is None:
             message.sender = event.sender
         result, status = rejection_status(event.code, event.dsn)
-        delivery = self._delivery(message, event.recipient, status)
-        self._record(delivery, event, result, status)
+        delivery = message.deliveries.get(event.recipient) or self._new_delivery(message, event.recipient, status)
+        _record(delivery, event, result, status)
 
     def _standalone_rejection(self, event: Event) -> None:
         recipient = event.recipient or ""
@@ -298,12 +308,12 @@ class Correlator:
             message.lines.append(event.line)
             message.line_count += 1
         result, status = rejection_status(event.code, event.dsn)
-        delivery = self._delivery(message, recipient, status)
-        self._record(delivery, event, result, status)
+        delivery = message.deliveries.get(recipient) or self._new_delivery(message, recipient, status)
+        _record(delivery, event, result, status)
         self._touched[key] = message
 
-    @staticmethod
-    def _record(delivery: Delivery, event: Event, result: AttemptResult, status: Status) -> None:
+
+def _record(delivery: Delivery, event: Event, result: AttemptResult, status: Status) -> None:
         attempt = Attempt(
             time=event.time,
             result=result,
@@ -323,40 +333,9 @@ class Correlator:
             delivery.orig_recipient = event.orig_recipient
 
 
-def _detach(message: Message) -> Message:
-    """A snapshot of ``message`` whose lists the correlator will not touch again."""
-    deliveries = {
-        recipient: Delivery(
-            key=delivery.key,
-            recipient=delivery.recipient,
-            status=delivery.status,
-            orig_recipient=delivery.orig_recipient,
-            time=delivery.time,
-            attempt_count=delivery.attempt_count,
-            last=delivery.last,
-            attempts=delivery.attempts,
-        )
-        for recipient, delivery in message.deliveries.items()
-    }
-    return Message(
-        key=message.key,
-        host=message.host,
-        queue_id=message.queue_id,
-        first_seen=message.first_seen,
-        last_seen=message.last_seen,
-        mta=message.mta,
-        message_id=message.message_id,
-        sender=message.sender,
-        subject=message.subject,
-        size=message.size,
-        nrcpt=message.nrcpt,
-        client=message.client,
-        expired=message.expired,
-        live=message.live,
-        notice_of_key=message.notice_of_key,
-        notice_kind=message.notice_kind,
-        deliveries=deliveries,
-        pending=dict(message.pending),
-        lines=message.lines,
-        line_count=message.line_count,
-    )
+def _fresh_lists(message: Message) -> None:
+    """Forget attempts and lines already handed out by :meth:`Correlator.drain`."""
+    message.drained = False
+    message.lines = []
+    for delivery in message.deliveries.values():
+        delivery.attempts = []

@@ -204,6 +204,8 @@ class Message:
     lines: list[str] = field(default_factory=list)
     line_count: int = 0
     """Raw lines seen in total (``lines`` holds the ones not yet persisted)."""
+    drained: bool = False
+    """Correlator bookkeeping: ``lines``/``attempts`` were handed out and restart on the next touch."""
 
 
 @dataclass(frozen=True, slots=True)
