@@ -284,6 +284,8 @@ class Correlator:
             return
         if event.sender is not None and message.sender is None:
             message.sender = event.sender
+        if event.subject is not None and message.subject is None:
+            message.subject = event.subject  # header_checks REJECT: the only line that names the subject
         result, status = rejection_status(event.code, event.dsn)
         delivery = message.deliveries.get(event.recipient) or self._new_delivery(message, event.recipient, status)
         _record(delivery, event, result, status)

@@ -70,7 +70,7 @@ class EventKind(IntEnum):
     REJECTED = 8
     """Our own server refused a recipient at SMTP time (``NOQUEUE: reject:``, exim ``rejected RCPT``)."""
     NOTICE = 9
-    """A delivery status notification we generated: ``queue_id`` is the notice, ``related_queue_id`` the original."""
+    """Postfix ``bounce``: a notification we sent; ``queue_id`` is the original, ``related_queue_id`` the notice."""
     STARTED = 10
     """qmail ``starting delivery D: msg N to ...``: binds delivery number D to a message and recipient."""
 
