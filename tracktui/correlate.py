@@ -57,8 +57,15 @@ def stable_key(*parts: object) -> int:
     return int.from_bytes(digest, "big") & _KEY_MASK
 
 
-def rejection_status(code: int | None, dsn: str | None) -> tuple[AttemptResult, Status]:
-    """A refusal at SMTP time: 4xx means the sender will retry, anything else is final."""
+def rejection_status(
+    code: int | None, dsn: str | None, result: AttemptResult | None = None
+) -> tuple[AttemptResult, Status]:
+    """A refusal at SMTP time: 4xx means the sender will retry, anything else is final.
+
+    A parser that knows better (exim's ``temporarily rejected`` has no code) says so in ``result``.
+    """
+    if result is not None:
+        return result, RESULT_TO_STATUS[result]
     temporary = (code is not None and 400 <= code < 500) or (dsn is not None and dsn.startswith("4"))
     if temporary:
         return AttemptResult.DEFERRED, Status.DEFERRED
@@ -286,7 +293,7 @@ class Correlator:
             message.sender = event.sender
         if event.subject is not None and message.subject is None:
             message.subject = event.subject  # header_checks REJECT: the only line that names the subject
-        result, status = rejection_status(event.code, event.dsn)
+        result, status = rejection_status(event.code, event.dsn, event.result)
         delivery = message.deliveries.get(event.recipient) or self._new_delivery(message, event.recipient, status)
         _record(delivery, event, result, status)
 
@@ -309,7 +316,7 @@ class Correlator:
         if event.line:
             message.lines.append(event.line)
             message.line_count += 1
-        result, status = rejection_status(event.code, event.dsn)
+        result, status = rejection_status(event.code, event.dsn, event.result)
         delivery = message.deliveries.get(recipient) or self._new_delivery(message, recipient, status)
         _record(delivery, event, result, status)
         self._touched[key] = message
