@@ -1,0 +1,117 @@
+"""``ssh://host?journal=UNIT`` sources: ``journalctl -o json`` over SSH, resumed by ``__CURSOR``.
+
+Runs ``journalctl -o json --no-pager -u UNIT`` with ``--after-cursor=CURSOR``
+from the state, or ``--since=@EPOCH`` on the first read (60 days back unless
+``since`` says otherwise). ``-u`` takes systemd's unit globs too
+(``postfix@*``). Lines are the raw JSON records: the syslog parser reads
+them. The state, ``{"v": 1, "cursor": "..."}``, is the ``__CURSOR`` of the
+last line of each batch, so a batch handed out is never asked for again.
+
+The binary is ``journalctl`` on the remote PATH, or the ``journalctl=`` URL
+parameter (an absolute path: a non-standard install, or the recorded journal
+the test suite serves).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from tracktui.errors import HostError, SourceError
+from tracktui.parsers.syslog import journal_cursor
+from tracktui.sources.base import LineBatch, LineSplitter, ProgressCallback, ProgressEvent, StopCallback
+from tracktui.sources.remote import ChannelStream, command
+from tracktui.sources.ssh import SSHSource
+
+DEFAULT_SINCE_DAYS = 60
+
+
+def journal_command(journalctl: str, unit: str, cursor: str | None, since: float, *, sudo: bool) -> str:
+    words = [journalctl, "-o", "json", "--no-pager", "-u", unit]
+    words.append(f"--after-cursor={cursor}" if cursor else f"--since=@{int(since)}")
+    return command(words, sudo=sudo)
+
+
+class JournalSource(SSHSource):
+    """The journal of one systemd unit on an SSH host."""
+
+    def read(
+        self,
+        state: dict[str, Any] | None,
+        *,
+        progress: ProgressCallback | None = None,
+        should_stop: StopCallback | None = None,
+        since: float | None = None,
+    ) -> Iterator[LineBatch]:
+        unit = self.parsed.journal or ""
+        cursor = state.get("cursor") if state and state.get("v") == 1 else None
+        if since is None:
+            since = time.time() - DEFAULT_SINCE_DAYS * 86400
+        conn = self.connection(progress)
+        label = f"journal:{unit}"
+        cmd = journal_command(self.parsed.journalctl, unit, cursor if isinstance(cursor, str) else None, since,
+                              sudo=self.parsed.sudo)
+        stream = ChannelStream(conn, cmd, host=self.host_hint, what=f"the journal of {unit}")
+        splitter = LineSplitter(0)
+        lines_done = 0
+        try:
+            while True:
+                if should_stop is not None and should_stop():
+                    break
+                data = stream.read(1024 * 1024)
+                if not data:
+                    self._finish(stream, unit)
+                    break
+                splitter.feed(data)
+                if splitter.full:
+                    batch = self._batch(splitter, label)
+                    if batch is not None:
+                        lines_done += len(batch.lines)
+                        yield batch
+                    if progress is not None:
+                        progress(ProgressEvent(self.url, self.host_hint, stream.raw_done, None, lines_done, label,
+                                               "reading"))
+            batch = self._batch(splitter, label)
+            if batch is not None:
+                lines_done += len(batch.lines)
+                yield batch
+        except HostError:
+            self.close()
+            raise
+        finally:
+            stream.close()
+        if progress is not None:
+            progress(ProgressEvent(self.url, self.host_hint, stream.raw_done, stream.raw_done, lines_done, label,
+                                   "done"))
+
+    def _batch(self, splitter: LineSplitter, label: str) -> LineBatch | None:
+        if not splitter.pending:
+            return None
+        lines, size = splitter.take()
+        lines = [line for line in lines if line]
+        cursor = None
+        for line in reversed(lines):
+            cursor = journal_cursor(line)
+            if cursor:
+                break
+        if cursor is None:
+            return None
+        return LineBatch(f"{self.url}#journal", label, lines, time.time(), size, {"v": 1, "cursor": cursor})
+
+    def _finish(self, stream: ChannelStream, unit: str) -> None:
+        status = stream.exit_status()
+        text = stream.stderr.decode("utf-8", "replace")
+        lower = text.lower()
+        if status == 127 or "not found" in lower:
+            raise SourceError(f"{self.host_hint}: {self.parsed.journalctl} not found; the host has no systemd "
+                              "journal: read its log files instead (ssh://host/var/log/mail.log*)")
+        if "insufficient permissions" in lower or "permission denied" in lower:
+            raise SourceError(f"{self.host_hint}: not allowed to read the journal of {unit}; add the user to "
+                              "group systemd-journal or adm, or use sudo=1")
+        if "sudo:" in lower:
+            raise SourceError(f"{self.host_hint}: sudo -n needs a password for journalctl; allow it without "
+                              "password (NOPASSWD) or add the user to group systemd-journal")
+        if status != 0:
+            first = text.strip().splitlines()[0] if text.strip() else f"exit status {status}"
+            raise SourceError(f"{self.host_hint}: journalctl failed for unit {unit}: {first}")

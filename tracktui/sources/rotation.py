@@ -1,0 +1,247 @@
+"""Incremental reading of a rotated log set (``mail.log``, ``mail.log.1``, ``mail.log.2.gz``...).
+
+Shared by the local and the SSH file sources, which only differ in how they
+list, hash and open files (:class:`FileSystem`). Keeping the decisions here
+makes a remote read give exactly the lines a local read of the same files
+gives.
+
+A file is known by its *content*, not its name: the SHA-256 of its first
+4 KiB of decompressed content (plus the inode, to break ties). So when
+``mail.log`` becomes ``mail.log.1`` and later ``mail.log.2.gz``, the state
+still knows how far it was read. The state is::
+
+    {"v": 1, "files": [{"id": "...", "head": "<sha256>", "hlen": 4096, "ino": 123, "off": 81234}, ...]}
+
+``off`` counts decompressed bytes. Rules:
+
+- A file whose first ``hlen`` bytes hash to a record's ``head`` is that record's
+  file (a file shorter than 4 KiB is re-hashed over the recorded length when it grew).
+- A plain file shorter than its recorded offset was truncated and rewritten
+  with the same beginning: it is read again from the start.
+- A ``.gz`` file whose gzip trailer (ISIZE, size mod 2**32) equals the recorded
+  offset is complete; otherwise it is streamed and its first ``off`` bytes skipped.
+- Empty files are not recorded; records of files no longer present are dropped.
+- Files are read oldest first: highest rotation number first (``.9.gz`` ... ``.1``,
+  then the live file), and by mtime among unnumbered names (``-20261101.gz``). Only the newest
+  file holds back a partial last line; older files are no longer written to,
+  so their unterminated last line is final.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tracktui.errors import SourceError
+from tracktui.sources.base import LineBatch, LineSplitter, ProgressCallback, ProgressEvent, StopCallback
+
+HEAD_BYTES = 4096
+STATE_VERSION = 1
+_ROTATION_NUMBER = re.compile(r"\.(\d+)(?:\.gz)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """One file of the set as listed: what identifies it and how much there is."""
+
+    path: str
+    inode: int
+    size: int
+    """On-disk bytes (compressed for ``.gz``)."""
+    mtime: float
+    gz: bool
+    head_len: int
+    """Decompressed bytes hashed: ``min(4096, content length)``."""
+    head_hash: str
+    isize: int | None = None
+    """gzip trailer: decompressed length mod 2**32 (``.gz`` only)."""
+
+
+class Opened(Protocol):
+    """A decompressed byte stream of one file, positioned at the requested offset."""
+
+    raw_done: int
+    """On-disk (or on-wire) bytes consumed so far, for progress."""
+
+    def read(self, size: int) -> bytes: ...
+
+    def finish(self) -> None:
+        """Raise if the stream ended early (connection lost, command failed)."""
+
+    def close(self) -> None: ...
+
+
+class FileSystem(Protocol):
+    """How a source lists and opens files: local disk or an SSH host."""
+
+    host: str
+
+    def scan(self, pattern: str) -> list[FileInfo]:
+        """Regular files matching ``pattern``; :class:`SourceError` when none or unreadable."""
+        ...
+
+    def head_hash(self, info: FileInfo, length: int) -> str:
+        """SHA-256 hex of the first ``length`` decompressed bytes of ``info``."""
+        ...
+
+    def open(self, info: FileInfo, offset: int) -> Opened: ...
+
+
+def _rotation_key(info: FileInfo) -> tuple[float, int]:
+    match = _ROTATION_NUMBER.search(info.path)
+    number = int(match.group(1)) if match else 0
+    return (-number, int(info.mtime))
+
+
+def _records(state: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not state or state.get("v") != STATE_VERSION:
+        return []
+    files = state.get("files")
+    if not isinstance(files, list):
+        return []
+    return [r for r in files if isinstance(r, dict) and {"head", "hlen", "off"} <= r.keys()]
+
+
+def match_records(
+    fs: FileSystem, files: list[FileInfo], records: list[dict[str, Any]]
+) -> list[tuple[FileInfo, dict[str, Any] | None]]:
+    """Pair each listed file with the state record of the same content, if any."""
+    hashes: dict[tuple[str, int], str] = {}
+
+    def same_head(info: FileInfo, record: dict[str, Any]) -> bool:
+        hlen = int(record["hlen"])
+        if hlen == info.head_len:
+            return record["head"] == info.head_hash
+        if 0 < hlen < info.head_len:
+            key = (info.path, hlen)
+            if key not in hashes:
+                hashes[key] = fs.head_hash(info, hlen)
+            return hashes[key] == record["head"]
+        return False
+
+    found: dict[str, dict[str, Any]] = {}
+    used: set[int] = set()
+    for exact_inode in (True, False):
+        for info in files:
+            if info.path in found or info.head_len == 0:
+                continue
+            for index, record in enumerate(records):
+                if index in used:
+                    continue
+                if exact_inode and (info.gz or record.get("ino") != info.inode):
+                    continue
+                if same_head(info, record):
+                    found[info.path] = record
+                    used.add(index)
+                    break
+    return [(info, found.get(info.path)) for info in files]
+
+
+@dataclass(slots=True)
+class _Planned:
+    info: FileInfo
+    ident: str
+    offset: int
+    to_read: bool
+
+
+def _plan(pairs: list[tuple[FileInfo, dict[str, Any] | None]]) -> list[_Planned]:
+    planned: list[_Planned] = []
+    for info, record in pairs:
+        if info.head_len == 0:
+            continue
+        offset = int(record["off"]) if record else 0
+        ident = str(record.get("id") or record["head"][:16]) if record else info.head_hash[:16]
+        if info.gz:
+            done = info.isize is not None and info.isize == offset % 2**32 and offset > 0
+            planned.append(_Planned(info, ident, offset, not done))
+        else:
+            if info.size < offset:
+                offset = 0  # same beginning, shorter: truncated and rewritten, read it again
+            planned.append(_Planned(info, ident, offset, info.size > offset))
+    return planned
+
+
+def _state(planned: list[_Planned]) -> dict[str, Any]:
+    return {
+        "v": STATE_VERSION,
+        "files": [
+            {"id": p.ident, "head": p.info.head_hash, "hlen": p.info.head_len, "ino": p.info.inode, "off": p.offset}
+            for p in planned
+        ],
+    }
+
+
+def read_rotated(
+    fs: FileSystem,
+    pattern: str,
+    state: dict[str, Any] | None,
+    *,
+    source: str,
+    progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+) -> Iterator[LineBatch]:
+    """Batches of the lines of the files matching ``pattern`` that ``state`` has not seen yet."""
+
+    def report(phase: str, done: int, total: int | None, lines: int, label: str) -> None:
+        if progress is not None:
+            progress(ProgressEvent(source, fs.host, done, total, lines, label, phase))
+
+    report("listing", 0, None, 0, pattern)
+    files = sorted(fs.scan(pattern), key=_rotation_key)
+    planned = _plan(match_records(fs, files, _records(state)))
+    total = sum(p.info.size - (0 if p.info.gz else p.offset) for p in planned if p.to_read)
+    done_before = 0
+    lines_done = 0
+    newest = files[-1].path if files else None
+    for item in planned:
+        if not item.to_read:
+            continue
+        if should_stop is not None and should_stop():
+            return
+        info = item.info
+        stream = fs.open(info, item.offset)
+        splitter = LineSplitter(item.offset)
+        try:
+            while True:
+                if should_stop is not None and should_stop():
+                    break
+                data = stream.read(1024 * 1024)
+                if not data:
+                    stream.finish()
+                    if info.path != newest:
+                        splitter.finish()
+                    break
+                splitter.feed(data)
+                if splitter.full:
+                    lines, size = splitter.take()
+                    item.offset = splitter.offset
+                    lines_done += len(lines)
+                    yield LineBatch(f"{source}#{item.ident}", info.path, lines, info.mtime, size, _state(planned))
+                    report("reading", done_before + stream.raw_done, total, lines_done, info.path)
+            if splitter.pending:
+                lines, size = splitter.take()
+                item.offset = splitter.offset
+                lines_done += len(lines)
+                yield LineBatch(f"{source}#{item.ident}", info.path, lines, info.mtime, size, _state(planned))
+            done_before += stream.raw_done
+            report("reading", done_before, total, lines_done, info.path)
+        finally:
+            stream.close()
+    if not any(p.to_read for p in planned) and state is not None and _state(planned) != state:
+        # Nothing new, but files disappeared or were renamed: hand back the trimmed state.
+        yield LineBatch(f"{source}#-", pattern, [], 0.0, 0, _state(planned))
+    report("done", done_before, total, lines_done, pattern)
+
+
+def no_match_error(host: str, pattern: str) -> SourceError:
+    return SourceError(f"{host}: no such file: {pattern}; check the log path (globs like /var/log/mail.log* allowed)")
+
+
+def permission_error(host: str, path: str) -> SourceError:
+    return SourceError(
+        f"{host}: permission denied reading {path}; add the user to group adm "
+        "(usermod -aG adm USER) or enable sudo for this source (sudo=1 / profile sudo = true)"
+    )
