@@ -1,0 +1,1 @@
+"""The terminal app (Textual): the only package that imports textual."""

@@ -1,0 +1,1 @@
+"""Screens: login, main, help, raw log, host-key dialog."""

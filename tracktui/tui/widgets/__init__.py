@@ -1,0 +1,1 @@
+"""Widgets of the main screen: filter form, delivery tree, details pane, sync progress."""

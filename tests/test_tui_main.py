@@ -1,0 +1,406 @@
+"""Pilot tests of the main screen on a real cache synced from a real (small, deterministic) Postfix log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, RadioButton, Static
+
+from tests.tui_fixtures import (
+    GMAIL_REPLY,
+    HOSTILE_REPLY,
+    LONG_SUBJECT,
+    make_app,
+    new_message_lines,
+    prepared_cache,
+    settle,
+    write_log,
+)
+from tracktui.tui.screens.help import HelpScreen
+from tracktui.tui.screens.main import MainScreen
+from tracktui.tui.screens.rawlog import RawLogScreen
+from tracktui.tui.widgets.delivery_tree import AttemptData, DeliveryTree, MessageData, RecipientData
+from tracktui.tui.widgets.details import DetailsPane
+from tracktui.tui.widgets.filter_form import FilterForm
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[str, str]:
+    return prepared_cache(tmp_path)
+
+
+def labels(app) -> list[str]:
+    tree = app.screen.query_one(DeliveryTree)
+    return [str(node.label) for node in tree.root.children if isinstance(node.data, MessageData)]
+
+
+def details(app) -> str:
+    return str(app.screen.query_one("#details-body", Static).render())
+
+
+def top_statuses(app) -> set[str]:
+    tree = app.screen.query_one(DeliveryTree)
+    return {status.value for node in tree.root.children if isinstance(node.data, MessageData)
+            for status in node.data.statuses}
+
+
+async def test_opens_on_todays_delivered_mail_newest_first(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, MainScreen)
+        shown = labels(app)
+        assert shown[0].startswith("✓ 2026-11-20 10:30:01 - Two recipients")
+        assert shown[-1].startswith("✓ 2026-11-20 10:00:01 - Quarterly report")
+        assert top_statuses(app) == {"delivered"}
+        radio = {button.id: str(button.label) for button in app.screen.query(RadioButton)}
+        assert radio["status-delivered"] == "Delivered 5"
+        assert radio["status-temporary"] == "Temporarily rejected 3"
+        assert radio["status-permanent"] == "Permanently rejected 2"
+        assert radio["status-all"] == "All 10"
+
+
+@pytest.mark.parametrize(
+    ("key", "statuses", "count"),
+    [("t", {"deferred"}, 3), ("p", {"bounced", "expired"}, 2), ("a", {"delivered", "deferred", "bounced",
+                                                                       "expired"}, 9), ("s", {"delivered"}, 5)],
+)
+async def test_status_keys_filter(data: tuple[str, str], key: str, statuses: set[str], count: int) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        if key == "s":
+            await pilot.press("a")
+            await settle(app, pilot)
+        await pilot.press(key)
+        await settle(app, pilot)
+        assert top_statuses(app) == statuses
+        assert len(labels(app)) == count  # messages: the two-recipient one is one node
+
+
+async def test_number_keys_are_the_same_groups(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert top_statuses(app) == {"bounced", "expired"}
+
+
+async def test_recipient_filter_from_the_keyboard(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", "slash")
+        assert app.screen.focused is app.screen.query_one("#recipient", Input)
+        await pilot.press(*"@full.example", "enter")
+        await settle(app, pilot)
+        assert [label.split(" - ")[1].split("  ")[0] for label in labels(app)] == ["Mailbox full test"]
+        await pilot.press("escape")
+        assert isinstance(app.screen.focused, DeliveryTree)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("since", "next blursday", "try today"),
+        ("since", "2026-01-01", "retention window"),
+        ("until", "2026-11-01", "range is empty"),
+        ("recipient", "bob smith", "contains a space"),
+    ],
+)
+async def test_invalid_input_is_marked_at_the_field(data: tuple[str, str], field: str, value: str,
+                                                    words: str) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        before = labels(app)
+        widget = app.screen.query_one(f"#{field}", Input)
+        widget.value = value
+        widget.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert widget.has_class("-invalid")
+        note = str(app.screen.query_one("#form-note", Static).render())
+        assert words in note
+        assert labels(app) == before  # the old results stay; nothing crashed
+        widget.value = "" if field != "since" else "today"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not widget.has_class("-invalid")
+        assert "retention" in str(app.screen.query_one("#form-note", Static).render())
+
+
+async def test_yesterday_and_relative_dates_are_accepted(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for value, expected in (("yesterday", 5), ("-7d", 5), ("2026-11-21", 0)):
+            app.screen.query_one("#since", Input).value = value
+            app.screen.query_one("#since", Input).focus()
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert len(labels(app)) == expected, value
+
+
+async def test_expand_message_recipient_and_attempts(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        index = next(i for i, label in enumerate(labels(app)) if "Mailbox full test" in label)
+        tree.move_cursor(tree.root.children[index])
+        await pilot.press("enter")
+        await settle(app, pilot)
+        message = tree.root.children[index]
+        assert [str(child.label) for child in message.children] == [
+            "⟳ carol@full.example  temporarily rejected, will retry (2 attempts)"]
+        await pilot.press("down", "space")
+        await settle(app, pilot)
+        attempts = message.children[0].children
+        assert [str(a.label) for a in attempts] == [
+            "⟳ 2026-11-20 10:05:01 mx.full.example[198.51.100.7]:25: host mx.full.example[198.51.100.7] said: "
+            "452 4.2.2 Mailbox full (in reply to RCPT TO command)",
+            "⟳ 2026-11-20 10:35:01 mx.full.example[198.51.100.7]:25: host mx.full.example[198.51.100.7] said: "
+            "452 4.2.2 Mailbox full (in reply to RCPT TO command)",
+        ]
+        await pilot.press("j")
+        assert isinstance(tree.cursor_node.data, AttemptData)
+        assert "Attempt at 2026-11-20 10:05:01" in details(app)
+
+
+async def test_details_of_a_delivered_message(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        tree.move_cursor(tree.root.children[-1])  # Quarterly report
+        await pilot.pause()
+        text = details(app)
+        assert "Sent From: alice@example.com" in text
+        assert "Sent To: bob@example.com" in text
+        assert "Recipient delivery status: delivered (2.0.0)" in text
+        assert f"Message delivery status: 74.125.193.26 accepted message. Remote host said: {GMAIL_REPLY}" in text
+        for field in ("Queue id: A1000000001", "Message-ID: a1000000001@example.com", "Host: mx1 (postfix)",
+                      "Relay: gmail-smtp-in.l.google.com[74.125.193.26]:25", "Delay: 1.5 s", "Size: 1,234 bytes",
+                      "Why: "):
+            assert field in text
+
+
+async def test_details_of_deferred_says_until_when_and_null_sender(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        text = details(app)  # newest deferred: judy, whose sender never appeared in the log
+        assert "Sent From: null" in text
+        assert "before the SMTP MAIL FROM command" in text
+        assert "Sent To: judy@example.com" in text
+        assert "Retrying: Your server keeps retrying until" in text
+        assert "No remote host accepted a connection: connect to mx.example.com[192.0.2.9]:25" in text
+
+
+async def test_raw_log_lines(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        tree.move_cursor(tree.root.children[-1])
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RawLogScreen)
+        assert any("A1000000001: removed" in line for line in app.screen.lines)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_background_sync_adds_rows_without_moving_the_cursor(tmp_path: Path) -> None:
+    source, cache_url = prepared_cache(tmp_path)
+    app = make_app(source, cache_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        await pilot.press("down", "down")
+        before = tree.cursor_node
+        assert isinstance(before.data, MessageData)
+        write_log(tmp_path / "mail.log", new_message_lines(3), append=True)
+        await pilot.press("r")
+        await settle(app, pilot, rounds=5)
+        assert tree.cursor_node is before  # the list is shorter than the screen: new rows push it down
+        assert labels(app)[0].startswith("✓ 2026-11-20 11:50:02 - Fresh message 2")
+        assert len(labels(app)) == 8
+        assert str(app.screen.query_one("#status-delivered", RadioButton).label) == "Delivered 8"
+
+
+async def test_background_sync_keeps_the_screen_row_of_a_long_list(tmp_path: Path) -> None:
+    from tests.tui_fixtures import base_lines
+
+    source, cache_url = prepared_cache(tmp_path, base_lines() + new_message_lines(40))
+    app = make_app(source, cache_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        for _ in range(10):
+            await pilot.press("j")
+        before = tree.cursor_node
+        screen_line = tree.cursor_line - tree.scroll_offset.y
+        write_log(tmp_path / "mail.log", new_message_lines(3, start_minute=55, prefix="C3"), append=True)
+        await pilot.press("r")
+        await settle(app, pilot, rounds=5)
+        assert tree.cursor_node is before
+        assert tree.cursor_line - tree.scroll_offset.y == screen_line  # same row on screen
+        assert labels(app)[0].startswith("✓ 2026-11-20 11:55:02 - Fresh message 2")
+
+
+async def test_results_arrive_in_pages(tmp_path: Path) -> None:
+    from tests.tui_fixtures import base_lines
+
+    source, cache_url = prepared_cache(tmp_path, base_lines() + new_message_lines(40))
+    app = make_app(source, cache_url, page_size=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        assert tree.message_count == 10 and tree.has_more
+        for _ in range(12):
+            await pilot.press("j")
+        await settle(app, pilot)
+        assert tree.message_count > 10
+        await pilot.press("end")
+        for _ in range(6):
+            await pilot.press("j")
+            await settle(app, pilot)
+            await pilot.press("end")
+        assert tree.message_count == 45 and not tree.has_more  # 40 new + 5 delivered earlier
+
+
+async def test_hostile_strings_are_shown_literally(tmp_path: Path) -> None:
+    source, cache_url = prepared_cache(tmp_path)
+    app = make_app(source, cache_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        shown = labels(app)
+        assert any("- [@click=app.quit]  dave@example.net" in label for label in shown)
+        assert any("- red alert  erin@example.org" in label for label in shown)
+        assert any("- evil שלום עולם  frank@example.org" in label for label in shown)
+        assert not any("\x1b" in label or "\u202e" in label for label in shown)
+        long_label = next(label for label in shown if "LLLL" in label)
+        assert len(long_label) < 400
+        tree = app.screen.query_one(DeliveryTree)
+        index = next(i for i, label in enumerate(shown) if "[@click=app.quit]" in label)
+        tree.move_cursor(tree.root.children[index])
+        await pilot.press("enter")  # expanding (and clicking) the hostile node does nothing but expand
+        await settle(app, pilot)
+        await pilot.press("down")
+        await pilot.pause()
+        text = details(app)
+        assert "Subject: [@click=app.quit]" in text
+        assert HOSTILE_REPLY in text
+        assert isinstance(tree.cursor_node.data, RecipientData)
+        await pilot.click(DeliveryTree, offset=(10, index))
+        await pilot.pause()
+        assert app.is_running
+        index = next(i for i, label in enumerate(labels(app)) if "LLLL" in label)
+        tree.move_cursor(tree.root.children[index])
+        await pilot.pause()
+        assert LONG_SUBJECT[:4000] in details(app)
+        index = next(i for i, label in enumerate(labels(app)) if "red alert" in label)
+        tree.move_cursor(tree.root.children[index])
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RawLogScreen)
+        shown = " ".join(" ".join(strip.text for strip in app.screen.query_one("#raw-lines").lines).split())
+        assert "Subject: red alert from" in shown and "\x1b" not in shown
+        assert any("\x1b[31m" in line for line in app.screen.lines)  # the log had the escape; it was not shown
+
+
+async def test_hostile_error_text_in_notifications(tmp_path: Path) -> None:
+    _source, cache_url = prepared_cache(tmp_path)
+    hostile = tmp_path / "[@click=app.quit] [bold red]x \x1b[31m"
+    app = make_app(f"file:{hostile}/mail.log", cache_url, sync_on_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, rounds=5)
+        assert app.is_running
+        messages = [notification.message for notification in app._notifications]
+        assert any("[@click=app.quit] [bold red]x" in message for message in messages), messages
+        assert not any("\x1b" in message for message in messages)
+        assert "[@click=app.quit]" in str(app.screen.query_one("#sync-bar").query_one(".progress-words").render())
+
+
+async def test_help_screen_and_palette_commands(data: tuple[str, str]) -> None:
+    from tracktui.tui.palette import TracktuiCommands
+
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        provider = TracktuiCommands(app.screen)
+        names = [hit.text async for hit in provider.discover()]
+        assert "Show temporarily rejected" in names and "Export PDF" in names
+        hits = [hit async for hit in provider.search("perm")]
+        assert hits
+        await hits[0].command()
+        await settle(app, pilot)
+        assert top_statuses(app) == {"bounced", "expired"}
+
+
+async def test_narrow_terminal_stacks_details_and_d_toggles(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        pane = app.screen.query_one(DetailsPane)
+        assert pane.region.y > tree.region.y and pane.region.width >= 70
+        assert tree.region.height >= 5
+        await pilot.press("d")
+        await pilot.pause()
+        assert not pane.display or pane.region.height == 0
+        await pilot.press("d")
+        await pilot.pause()
+        assert pane.region.height > 0
+    wide = make_app(*data)
+    async with wide.run_test(size=SIZE) as pilot:
+        await settle(wide, pilot)
+        tree = wide.screen.query_one(DeliveryTree)
+        pane = wide.screen.query_one(DetailsPane)
+        assert pane.region.x > tree.region.x and pane.region.y == tree.region.y
+
+
+async def test_footer_hides_keys_that_do_not_apply(data: tuple[str, str]) -> None:
+    app = make_app(*data, form=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.check_action("raw_log", ()) is True
+        await pilot.press("t")
+        app.screen.query_one(FilterForm).query_one("#since", Input).value = "2026-11-20 11:59"
+        app.screen.query_one("#since", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert labels(app) == []
+        assert screen.check_action("raw_log", ()) is False
+
+
+async def test_scrolling_near_the_end_loads_the_next_page(tmp_path: Path) -> None:
+    from tests.tui_fixtures import base_lines
+
+    source, cache_url = prepared_cache(tmp_path, base_lines() + new_message_lines(40))
+    app = make_app(source, cache_url, page_size=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        assert tree.message_count == 10
+        tree.scroll_end(animate=False)  # the mouse wheel, without moving the cursor
+        await settle(app, pilot)
+        assert tree.message_count == 20
+        assert tree.cursor_line == 0

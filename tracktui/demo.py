@@ -1,0 +1,43 @@
+"""``tracktui demo``: sample logs in a temporary directory, read through the ordinary ``file:`` source path.
+
+The demo never touches the user's real cache or config: the logs and a
+throw-away SQLite cache live in one temporary directory that is removed when
+the app exits.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    """Where the demo's data lives."""
+
+    directory: Path
+    sources: tuple[str, ...]
+    """``file:`` URLs of the generated logs (one per host)."""
+    cache_url: str
+    """``sqlite:///`` URL of a temporary cache."""
+
+
+def write_demo(directory: Path, *, now: float | None = None, seed: int = 7) -> Demo:
+    """Generate the sample logs under ``directory`` and name a cache file beside them."""
+    from tracktui.samples import write_demo_logs
+
+    logs = directory / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    sources = write_demo_logs(logs, now=now if now is not None else time.time(), seed=seed)
+    return Demo(directory=directory, sources=tuple(sources), cache_url=f"sqlite:///{directory / 'cache.sqlite3'}")
+
+
+@contextmanager
+def prepare_demo(*, now: float | None = None, seed: int = 7) -> Iterator[Demo]:
+    """A demo in a temporary directory that is deleted on exit."""
+    with tempfile.TemporaryDirectory(prefix="tracktui-demo-") as name:
+        yield write_demo(Path(name), now=now, seed=seed)
