@@ -6,9 +6,16 @@ with ``.123`` from ``+subsecond``/``+millisec``, a ``+0100`` offset from
 through syslog or journald (program ``exim``/``exim4``; Exim's own stamp in
 the message, if present, is dropped in favour of the envelope's).
 
-One flag per line says what happened; the fields after it are read with one
-quote-aware regex (``C="..."`` and ``T="..."`` are remote- or sender-
-controlled text, so a field inside them is never mistaken for a real one).
+One flag per line says what happened; the fields after it are read by
+:mod:`tracktui.parsers.exim_fields`, quote-aware (``C="..."`` and ``T="..."``
+are remote- or sender-controlled text, so a field inside them is never
+mistaken for a real one).
+
+Speed: a line with Exim's plain stamp (``YYYY-MM-DD HH:MM:SS``, no fraction,
+zone or pid) whose second was seen before skips the general envelope code;
+the hot handlers (``<=``, ``=>``, ``==``, ``**``, ``Completed``) read the
+usual layout with one regex each (the general field reader only as a
+fallback), memoise relays and reply codes, and build events positionally.
 
 Choices worth knowing:
 
@@ -43,160 +50,46 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
 from tracktui.parsers.base import ParseStats
+from tracktui.parsers.exim_fields import (
+    ARRIVAL_RE,
+    DELIVERY_RE,
+    FAILURE_FIELDS_RE,
+    bracket_dsn,
+    client,
+    duration,
+    fields,
+    host_parts,
+    recipient,
+    relay,
+    reply_codes,
+    split_address,
+    split_deferral,
+    to_int,
+    unescape,
+)
 from tracktui.parsers.syslog import EnvelopeParser
 
-_FIELDS = re.compile(
-    r' ([A-Za-z][A-Za-z0-9]*)=("[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?$)'
-    r"|[^\s\"]\S*(?: \([^)\s]*\))?(?: \[[^\]\s]*\](?::\d+)?)?|)"
-)
-"""``KEY=value`` pairs; quoted values keep their quotes (an unterminated quote runs to the end)."""
-_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.DOTALL)
-_SIMPLE_ESCAPES = {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"b": b"\b", b"f": b"\f", b"v": b"\v", b"a": b"\a"}
+__all__ = ["EximParser", "duration", "host_parts", "reply_codes", "unescape"]
+
 _CACHE_LIMIT = 4096
 _MEMORY_LIMIT = 20_000
 _SUPPRESSED = "delivery suppressed (-N)"
 _REMOTE_MARKERS = ("from remote mail server after ", "from remote mailer after ")
 _EXPIRY_TEXTS = ("retry timeout exceeded", "have been failing for a long time")
-
-
-def unescape(value: str) -> str:
-    """Text of an Exim quoted log value: drop the quotes, undo ``\\"``, ``\\n``, ``\\ooo`` (UTF-8 bytes)..."""
-    if value.startswith('"'):
-        body = value[1:]
-        if body.endswith('"') and (len(body) - 1 - len(body[:-1].rstrip("\\"))) % 2 == 0:
-            body = body[:-1]
-        value = body
-    if "\\" not in value:
-        return value
-    try:
-        raw = value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return value
-    decoded = _ESCAPE.sub(_unescape_one, raw)
-    try:
-        return decoded.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.reason == "unexpected end of data":
-            # Exim logs the first 100 bytes of a subject, which can cut a character in half
-            return decoded[: error.start].decode("utf-8", "replace")
-        return decoded.decode("utf-8", "replace")
-
-
-def _unescape_one(match: re.Match[bytes]) -> bytes:
-    token = match.group(1)
-    if token[:1].isdigit():
-        return bytes([int(token, 8) & 0xFF])
-    return _SIMPLE_ESCAPES.get(token, token)
-
-
-def reply_codes(text: str) -> tuple[int | None, str | None]:
-    """Basic and enhanced code at the start of an SMTP reply (``550 5.1.1 ...``, ``550-5.1.1 ...``)."""
-    if len(text) < 3 or text[0] not in "245" or not text[:3].isdigit() or (len(text) > 3 and text[3] not in " -"):
-        return None, None
-    code = int(text[:3])
-    if text[4:5] != text[0] or text[5:6] != ".":
-        return code, None
-    token = text[4:14].partition(" ")[0]
-    middle, dot, last = token[2:].partition(".")
-    if dot and 0 < len(middle) <= 3 and 0 < len(last) <= 3 and (middle + last).isdigit() and token.isascii():
-        return code, token
-    return code, None
-
-
-def duration(text: str) -> float | None:
-    """Seconds of an Exim time like ``1d2h3m4s``, ``5s`` or ``0.123s``."""
-    total = 0.0
-    number = ""
-    units = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-    for char in text:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            try:
-                total += float(number) * units[char]
-            except ValueError:
-                return None
-            number = ""
-        else:
-            return None
-    return total if not number else None
-
-
-def host_parts(value: str) -> tuple[str | None, str | None, str | None]:
-    """Name, IP and port of an ``H=`` value: ``name (helo) [ip]:port``; any part may be missing."""
-    name = None
-    ip = None
-    port = None
-    open_at = value.find("[")
-    if open_at >= 0:
-        close_at = value.find("]", open_at)
-        if close_at > open_at:
-            ip = value[open_at + 1 : close_at]
-            if value[close_at + 1 : close_at + 2] == ":":
-                port = value[close_at + 2 :].partition(" ")[0] or None
-    first = value.partition(" ")[0]
-    if first and first[0] not in "([":
-        name = first
-    return name, ip, port
-
-
-def _relay(value: str | None) -> str | None:
-    if not value:
-        return None
-    name, ip, port = host_parts(value)
-    if ip is None:
-        return name
-    text = f"{name or ip}[{ip}]"
-    return f"{text}:{port}" if port else text
-
-
-def _client(value: str | None) -> str | None:
-    if not value:
-        return None
-    name, ip, _port = host_parts(value)
-    if ip is None:
-        return name
-    return f"{name or 'unknown'}[{ip}]"
-
-
-def _fields(text: str) -> dict[str, str]:
-    """Fields of ``text``; when a key repeats, the first occurrence wins (later ones may be data)."""
-    pairs = _FIELDS.findall(" " + text)
-    pairs.reverse()
-    return dict(pairs)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() and len(value) < 19 else None
-
-
-def _split_address(text: str) -> tuple[str, str | None, str]:
-    """``addr (parent) <orig> rest`` -> (address, original address or None, rest)."""
-    address, _, tail = text.partition(" ")
-    while tail.startswith("("):
-        close = tail.find(")")
-        if close < 0:
-            break
-        tail = tail[close + 1 :].lstrip(" ")
-    orig = None
-    if tail.startswith("<"):
-        close = tail.find(">")
-        if close > 0:
-            orig = tail[1:close]
-            tail = tail[close + 1 :].lstrip(" ")
-    return address, orig, tail
-
-
-def _recipient(address: str, orig: str | None) -> tuple[str, str | None]:
-    if orig and "@" not in address:
-        return orig, None
-    return address, (orig if orig and orig != address else None)
+_NOT_PLAIN_BODY = ("+", "-", "[", "")
+"""What may follow a plain stamp's space when the line needs :meth:`EximParser.own_stamp`: a zone, a pid, nothing."""
+_ATTEMPT = EventKind.ATTEMPT
+_ENVELOPE = EventKind.ENVELOPE
+_REMOVED = EventKind.REMOVED
+_SENT = AttemptResult.SENT
+_DEFERRED = AttemptResult.DEFERRED
+_BOUNCED = AttemptResult.BOUNCED
+_EXPIRED = AttemptResult.EXPIRED
 
 
 class EximParser:
@@ -216,6 +109,13 @@ class EximParser:
         self.default_host = default_host
         self.stats = ParseStats()
         self._stamp_cache: dict[str, float] = {}
+        """Epoch per stamp seen: ``YYYY-MM-DD HH:MM:SS`` plus its ``+hhmm`` zone when it has one."""
+        self._hosts: dict[str, str | None] = {}
+        """Relay per ``H=`` value of delivery lines (a busy server talks to the same few hosts)."""
+        self._clients: dict[str, str | None] = {}
+        """Client per ``H=`` value of arrival lines (the same submission clients come back)."""
+        self._codes: dict[str, tuple[int | None, str | None]] = {}
+        """Reply and enhanced code per reply head (``250 2.0.0 Ok``...)."""
         self._last_defer: OrderedDict[tuple[str, str], tuple[int | None, str | None, str | None, str | None]] = (
             OrderedDict()
         )
@@ -228,7 +128,12 @@ class EximParser:
         stats = self.stats
         stats.lines += 1
         try:
-            event = self._parse(line)
+            # Fast path: a plain stamp whose second is known (keys without a zone are 19 characters long).
+            epoch = self._stamp_cache.get(line[:19])
+            if epoch is not None and line[19:20] == " " and line[20:21] not in _NOT_PLAIN_BODY:
+                event = self._body(line, epoch, self.default_host, line[20:])
+            else:
+                event = self._parse(line)
         except Exception:  # a parser must never raise; the line is counted instead
             stats.note_malformed(line)
             return None
@@ -333,102 +238,137 @@ class EximParser:
     def _body(self, line: str, epoch: float, host: str, body: str) -> Event | None:
         queue_id = ""
         rest = body
-        if len(body) > 17 and body[6] == "-":
+        if body[6:7] == "-" and len(body) > 17:
             if body[13] == "-" and body[16] == " ":
                 queue_id, rest = body[:16], body[17:]
             elif len(body) > 24 and body[18] == "-" and body[23] == " ":
                 queue_id, rest = body[:23], body[24:]
             if queue_id and not (queue_id.isascii() and queue_id.replace("-", "").isalnum()):
                 queue_id, rest = "", body
-        flag = rest[:3]
         if queue_id:
+            flag = rest[:3]
+            if flag == "=> " or flag == "-> " or flag == ">> " or flag == "*> ":
+                return self._delivered(line, epoch, host, queue_id, rest, flag == "*> ")
             if flag == "<= ":
-                return self._arrival(line, epoch, host, queue_id, rest[3:])
-            if flag in ("=> ", "-> ", ">> ", "*> "):
-                return self._delivered(line, epoch, host, queue_id, rest[3:], suppressed=flag == "*> ")
+                return self._arrival(line, epoch, host, queue_id, rest)
             if flag == "== ":
-                return self._failed(line, epoch, host, queue_id, rest[3:], AttemptResult.DEFERRED)
+                return self._failed(line, epoch, host, queue_id, rest[3:], _DEFERRED)
             if flag == "** ":
-                return self._failed(line, epoch, host, queue_id, rest[3:], AttemptResult.BOUNCED)
+                return self._failed(line, epoch, host, queue_id, rest[3:], _BOUNCED)
             if rest.startswith("Completed"):
-                return self._event(EventKind.REMOVED, line, epoch, host, queue_id)
+                return Event(_REMOVED, epoch, host, queue_id, line, "exim")
         if " rejected " in rest and (rest.startswith(("H=", "U=")) or " H=" in rest[:200]):
             return self._rejected(line, epoch, host, rest)
         self.stats.ignored += 1
         return None
 
-    def _event(self, kind: EventKind, line: str, epoch: float, host: str, queue_id: str) -> Event:
-        return Event(kind, epoch, host, queue_id, line=line, mta="exim")
+    def _arrival(self, line: str, epoch: float, host: str, queue_id: str, rest: str) -> Event:
+        match = ARRIVAL_RE.match(rest, 3)
+        if match is not None:
+            sender, origin, host_value, size, message_id, subject = match.groups()
+        else:
+            sender, _, tail = rest[3:].partition(" ")
+            found = fields(tail)
+            origin, host_value, size = found.get("R"), found.get("H"), found.get("S")
+            message_id = found.get("id")
+            if message_id is not None and message_id.startswith('"'):
+                message_id = unescape(message_id)
+            subject = found.get("T")
+            if subject is not None:
+                subject = unescape(subject)
+        from_client = None
+        if host_value:
+            clients = self._clients
+            from_client = clients.get(host_value)
+            if from_client is None:
+                from_client = client(host_value)
+                if len(clients) >= _CACHE_LIMIT:
+                    clients.clear()
+                clients[host_value] = from_client
+        notice_kind = None
+        if sender == "<>":
+            sender = ""
+            if origin:
+                text_subject = subject or ""
+                delayed = text_subject.startswith("Warning: message") and " delayed " in text_subject
+                notice_kind = NoticeKind.DELAY if delayed else NoticeKind.NON_DELIVERY
+            else:
+                origin = None
+        else:
+            origin = None
+        # Positional, in the order of tracktui.parsers.postfix.EVENT_FIELDS (a test pins that order).
+        return Event(
+            _ENVELOPE, epoch, host, queue_id, line, "exim", sender, None, None, message_id, subject,
+            to_int(size), None, from_client, None, None, None, None, None, None,
+            origin, notice_kind,
+        )  # fmt: skip
 
-    def _arrival(self, line: str, epoch: float, host: str, queue_id: str, text: str) -> Event:
-        sender, _, tail = text.partition(" ")
-        fields = _fields(tail)
-        event = self._event(EventKind.ENVELOPE, line, epoch, host, queue_id)
-        event.sender = "" if sender == "<>" else sender
-        event.size = _int(fields.get("S"))
-        message_id = fields.get("id")
-        if message_id is not None:
-            event.message_id = unescape(message_id) if message_id.startswith('"') else message_id
-        subject = fields.get("T")
-        if subject is not None:
-            event.subject = unescape(subject)
-        event.client = _client(fields.get("H"))
-        origin = fields.get("R")
-        if origin and sender == "<>":
-            event.related_queue_id = origin
-            text_subject = event.subject or ""
-            delayed = text_subject.startswith("Warning: message") and " delayed " in text_subject
-            event.notice_kind = NoticeKind.DELAY if delayed else NoticeKind.NON_DELIVERY
-        return event
-
-    def _delivered(self, line: str, epoch: float, host: str, queue_id: str, text: str, *, suppressed: bool) -> Event:
-        address, orig, tail = _split_address(text)
-        fields = _fields(tail)
-        event = self._event(EventKind.ATTEMPT, line, epoch, host, queue_id)
-        event.result = AttemptResult.SENT
-        event.recipient, event.orig_recipient = _recipient(address, orig)
+    def _delivered(self, line: str, epoch: float, host: str, queue_id: str, rest: str, suppressed: bool) -> Event:
+        match = DELIVERY_RE.match(rest, 3)
+        if match is not None:
+            rcpt, host_value, reply, queued_for, delivery_time = match.groups()
+            orig_rcpt = None
+        else:
+            address, orig, tail = split_address(rest[3:])
+            rcpt, orig_rcpt = recipient(address, orig)
+            found = fields(tail)
+            host_value, reply = found.get("H"), found.get("C")
+            if reply is not None:
+                reply = unescape(reply)
+            queued_for, delivery_time = found.get("QT"), found.get("DT")
         if self._last_defer:
-            self._last_defer.pop((queue_id, event.recipient), None)
-        event.relay = _relay(fields.get("H"))
-        event.delay = self._delay(fields)
-        confirmation = fields.get("C")
-        if confirmation is not None:
-            reply = unescape(confirmation)
-            event.reply = reply
-            event.code, event.dsn = reply_codes(reply)
+            self._last_defer.pop((queue_id, rcpt), None)
+        hosts = self._hosts
+        next_hop = hosts.get(host_value) if host_value else None
+        if next_hop is None and host_value:
+            next_hop = relay(host_value)
+            if len(hosts) >= _CACHE_LIMIT:
+                hosts.clear()
+            hosts[host_value] = next_hop
+        delay = queued_for or delivery_time
+        code = dsn = None
+        if reply is not None:
+            code, dsn = self._reply_codes(reply)
         elif suppressed:
-            event.reply = _SUPPRESSED
-        return event
+            reply = _SUPPRESSED
+        return Event(
+            _ATTEMPT, epoch, host, queue_id, line, "exim", None, rcpt, orig_rcpt, None, None, None, None, None,
+            _SENT, next_hop, duration(delay) if delay else None, dsn, code, reply,
+        )  # fmt: skip
 
     def _failed(
         self, line: str, epoch: float, host: str, queue_id: str, text: str, result: AttemptResult
     ) -> Event | None:
-        if result is AttemptResult.DEFERRED:
-            head, errno_text, fields_text, message = _split_deferral(text)
+        if result is _DEFERRED:
+            head, errno_text, fields_text, message = split_deferral(text)
         else:
             head, _, message = text.partition(": ")
             errno_text, fields_text = None, ""
             end = message.rfind(" DT=")
             if end >= 0 and duration(message[end + 4 :]) is not None:
                 fields_text, message = message[end:], message[:end]
-        address, orig, tail = _split_address(head)
-        recipient, orig_recipient = _recipient(address, orig)
-        memory_key = (queue_id, recipient)
+        address, orig, tail = split_address(head)
+        rcpt, orig_rcpt = recipient(address, orig)
+        memory_key = (queue_id, rcpt)
         # "retry time not reached": no attempt was made. "routing defer" means this address failed
         # before; "for any host" may be the first line of a message to a host known to be down, so
         # that one is kept unless this parser already saw a real attempt for the recipient.
         if (
-            result is AttemptResult.DEFERRED
+            result is _DEFERRED
             and message.startswith("retry time not reached")
             and (" routing" in head or memory_key in self._last_defer)
         ):
             self.stats.ignored += 1
             return None
-        fields = _fields(tail + fields_text)
-        event = self._event(EventKind.ATTEMPT, line, epoch, host, queue_id)
-        event.recipient, event.orig_recipient = recipient, orig_recipient
-        event.relay = _relay(fields.get("H"))
-        event.delay = self._delay(fields)
+        text_fields = " " + tail + fields_text
+        match = FAILURE_FIELDS_RE.match(text_fields)
+        if match is not None:
+            host_value, _, queued_for, delivery_time = match.groups()
+        else:
+            found = fields(text_fields[1:])
+            host_value, queued_for, delivery_time = found.get("H"), found.get("QT"), found.get("DT")
+        next_hop = relay(host_value)
+        delay = queued_for or delivery_time
         remote = message
         for marker in _REMOTE_MARKERS:
             at = message.find(marker)
@@ -439,36 +379,47 @@ class EximParser:
         if remote.startswith("host ") and "]: " in remote[:300]:
             # older Exim: "...: host mx.example [1.2.3.4]: 550 ..."
             host_text, _, remote = remote[5:].partition(": ")
-            event.relay = event.relay or _relay(host_text)
-        event.code, event.dsn = reply_codes(remote)
-        if event.dsn is None:
-            event.dsn = _bracket_dsn(message)
-        if errno_text and message:
-            event.reply = f"{errno_text}: {message}"
-        else:
-            event.reply = message or errno_text or None
-        if result is AttemptResult.BOUNCED and (event.code is None or event.code < 500):
+            next_hop = next_hop or relay(host_text)
+        code, dsn = self._reply_codes(remote)
+        if dsn is None:
+            dsn = bracket_dsn(message)
+        reply = f"{errno_text}: {message}" if errno_text and message else message or errno_text or None
+        if result is _BOUNCED and (code is None or code < 500):
             lowered = message.lower()
             if any(text_ in lowered for text_ in _EXPIRY_TEXTS):
-                result = AttemptResult.EXPIRED
-        event.result = result
+                result = _EXPIRED
+        event = Event(
+            _ATTEMPT, epoch, host, queue_id, line, "exim", None, rcpt, orig_rcpt, None, None, None, None, None,
+            result, next_hop, duration(delay) if delay else None, dsn, code, reply,
+        )  # fmt: skip
         self._remember(memory_key, event)
         return event
+
+    def _reply_codes(self, reply: str) -> tuple[int | None, str | None]:
+        """:func:`reply_codes`, memoised by the reply's first 14 characters (all it reads)."""
+        head = reply[:14]
+        codes = self._codes.get(head)
+        if codes is None:
+            codes = reply_codes(head)
+            if len(self._codes) >= _CACHE_LIMIT:
+                self._codes.clear()
+            self._codes[head] = codes
+        return codes
 
     def _remember(self, key: tuple[str, str], event: Event) -> None:
         """Keep the last deferral per recipient; give an expiry without codes its last reason."""
         memory = self._last_defer
-        if event.result is AttemptResult.DEFERRED:
+        if event.result is _DEFERRED:
             memory[key] = (event.code, event.dsn, event.relay, event.reply)
             memory.move_to_end(key)
             if len(memory) > _MEMORY_LIMIT:
                 memory.popitem(last=False)
             return
         previous = memory.pop(key, None)
-        if event.result is AttemptResult.EXPIRED and previous is not None and event.code is None:
-            code, dsn, relay, reply = previous
+        if event.result is _EXPIRED and previous is not None and event.code is None:
+            code, dsn, last_relay, reply = previous
             event.code, event.dsn = code, event.dsn or dsn
-            event.relay = event.relay or relay
+            event.relay = event.relay or last_relay
             if reply:
                 event.reply = f"{event.reply} (last error: {reply})"
 
@@ -480,7 +431,7 @@ class EximParser:
         at = text.find(" rejected RCPT ", 0, limit + 1)
         if at >= 0 and text.find(">", at) > limit >= 0 and text[at + 15 : at + 16] == "<":
             at = -1  # "<" opened before the reason but closes after it: not a rejection line
-        recipient = None
+        rejected_rcpt = None
         if at >= 0:
             after = text[at + 15 :]
             if after.startswith("<"):
@@ -488,10 +439,10 @@ class EximParser:
                 if close < 0:
                     self.stats.note_malformed(line)
                     return None
-                recipient = after[1:close]
+                rejected_rcpt = after[1:close]
                 reason = after[close + 1 :]
             else:
-                recipient, _, reason = after.partition(":")
+                rejected_rcpt, _, reason = after.partition(":")
                 reason = ":" + reason
         else:
             at = text.find(" rejected after DATA", 0, limit + 1)
@@ -504,65 +455,12 @@ class EximParser:
         if temporary:
             head = head[:-12]
         reason = reason[2:] if reason.startswith(": ") else reason.lstrip(": ")
-        fields = _fields(head)
-        event = self._event(EventKind.REJECTED, line, epoch, host, "")
-        event.recipient = recipient
-        sender = fields.get("F")
-        if sender is not None:
-            event.sender = sender[1:-1] if sender.startswith("<") and sender.endswith(">") else sender
-        event.client = _client(fields.get("H"))
-        event.reply = reason or None
-        event.code, event.dsn = reply_codes(reason)
-        event.result = AttemptResult.DEFERRED if temporary else AttemptResult.BOUNCED
-        return event
-
-    @staticmethod
-    def _delay(fields: dict[str, str]) -> float | None:
-        value = fields.get("QT") or fields.get("DT")
-        return duration(value) if value else None
-
-
-def _split_deferral(text: str) -> tuple[str, str | None, str, str]:
-    """Split ``addr ... defer (errno)[: strerror][ H=...][ DT=...][: message]`` into its parts.
-
-    Returns the head (address and ``R=``/``T=`` fields), the errno text, the
-    ``H=``/``DT=`` fields and the message. Lines without ``defer (`` fall back
-    to a split at the first ``": "``.
-    """
-    at = text.find(" defer (")
-    close = text.find(")", at + 8) if at >= 0 else -1
-    if close < 0:
-        head, _, message = text.partition(": ")
-        return head, None, "", message
-    head = text[:at]
-    errno = text[at + 8 : close]
-    rest = text[close + 1 :]
-    errno_text = None
-    if errno.isdigit() and errno != "0" and rest.startswith(": "):
-        rest = rest[2:]
-        cut = len(rest)
-        for stop in (" H=", " DT=", ": "):
-            found = rest.find(stop)
-            if 0 <= found < cut:
-                cut = found
-        errno_text, rest = rest[:cut], rest[cut:]
-    message = ""
-    fields_end = rest.find(": ")
-    if rest.startswith(" H="):
-        close_ip = rest.find("]")
-        if close_ip > 0:
-            fields_end = rest.find(": ", close_ip)
-    if fields_end >= 0:
-        rest, message = rest[:fields_end], rest[fields_end + 2 :]
-    return head, errno_text, rest, message
-
-
-def _bracket_dsn(message: str) -> str | None:
-    """An enhanced code Exim or a remote put in brackets or after the code, e.g. ``(#4.4.1)``."""
-    at = message.find("(#")
-    if at >= 0:
-        token = message[at + 2 : at + 12].partition(")")[0]
-        parts = token.split(".")
-        if len(parts) == 3 and all(p.isdigit() and p.isascii() and len(p) <= 3 for p in parts) and parts[0] in "245":
-            return token
-    return None
+        found = fields(head)
+        sender = found.get("F")
+        if sender is not None and sender.startswith("<") and sender.endswith(">"):
+            sender = sender[1:-1]
+        code, dsn = reply_codes(reason)
+        return Event(
+            EventKind.REJECTED, epoch, host, "", line, "exim", sender, rejected_rcpt, None, None, None, None, None,
+            client(found.get("H")), _DEFERRED if temporary else _BOUNCED, None, None, dsn, code, reason or None,
+        )  # fmt: skip
