@@ -1,0 +1,85 @@
+"""Schema versioning: create a fresh cache, accept the current version, rebuild an older or unknown one.
+
+A cache is only a copy of what the logs say, so an old layout is rebuilt
+rather than migrated: the tables are dropped and recreated, the source
+cursors go with them, and the next sync re-reads the logs. The user is told
+so in one line; a cache is never silently misread. A cache written by a
+*newer* tracktui is refused instead of destroyed.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from tracktui.cache.models import Models
+from tracktui.errors import CacheError
+
+SCHEMA_VERSION = 3
+"""Bump whenever a table, column, index or stored encoding changes."""
+
+KNOWN_TABLES = ("raw_lines", "attempts", "deliveries", "messages", "hosts", "sources", "meta")
+"""Every table any version created, children first (drop order)."""
+
+_PG_LOCK_ID = 0x7472_6B74_7569  # pg_advisory_xact_lock key: one schema check at a time per database
+
+
+def _existing_tables(db: pw.Database) -> set[str]:
+    if isinstance(db, pw.SqliteDatabase):
+        rows = db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    else:
+        rows = db.execute_sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _stored_version(db: pw.Database, tables: set[str]) -> str | None:
+    if "meta" not in tables:
+        return None
+    row = db.execute_sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return row[0] if row else None
+
+
+def _create(db: pw.Database, models: Models) -> None:
+    db.create_tables(models.all(), safe=True)
+    models.meta.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict(
+        conflict_target=[models.meta.key], update={models.meta.value: str(SCHEMA_VERSION)}
+    ).execute()
+
+
+def _drop_all(db: pw.Database, tables: set[str]) -> None:
+    cascade = "" if isinstance(db, pw.SqliteDatabase) else " CASCADE"
+    for name in KNOWN_TABLES:
+        if name in tables:
+            db.execute_sql(f'DROP TABLE IF EXISTS "{name}"{cascade}')
+
+
+def ensure_schema(db: pw.Database, models: Models, display: str) -> str | None:
+    """Make the cache at ``display`` current; return a one-line notice if it had to be rebuilt.
+
+    Runs in one write transaction (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL
+    advisory lock) so two processes opening a fresh cache do not race.
+    """
+    sqlite = isinstance(db, pw.SqliteDatabase)
+    with db.atomic("IMMEDIATE") if sqlite else db.atomic():
+        if not sqlite:
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_ID,))
+        tables = _existing_tables(db)
+        ours = tables & set(KNOWN_TABLES)
+        if not ours:
+            _create(db, models)
+            return None
+        raw = _stored_version(db, tables)
+        version = int(raw) if raw is not None and raw.isdigit() else None
+        if version == SCHEMA_VERSION:
+            db.create_tables(models.all(), safe=True)  # an index added without a version bump
+            return None
+        if version is not None and version > SCHEMA_VERSION:
+            raise CacheError(
+                f"cache at {display} was made by a newer tracktui (schema {version}); "
+                "upgrade tracktui or use another --cache"
+            )
+        _drop_all(db, tables)
+        _create(db, models)
+    label = f"schema {version}" if version is not None else "unknown schema"
+    return f"cache at {display} was made by an older tracktui ({label}); rebuilt — the next sync re-reads the logs"
