@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracktui.correlate import DEFAULT_STALE_AFTER, Correlator
 from tracktui.errors import SourceError, TracktuiError
+from tracktui.gcpause import paused_gc
 from tracktui.parsers.base import Parser, ParseStats
 from tracktui.parsers.detect import detect_mta, make_parser
 
@@ -173,6 +174,27 @@ def _sync_one(
     correlator.restore(cache.load_live(source_id))
     state = cache.source_state(source_id)
     stats = ParseStats()
+    with paused_gc():
+        _read_all(cache, source, source_id, correlator, state, result, stats, mta=mta, tz=tz, emit=emit,
+                  should_stop=should_stop, now=now)
+
+
+def _read_all(
+    cache: Cache,
+    source: Source,
+    source_id: str,
+    correlator: Correlator,
+    state: dict[str, Any] | None,
+    result: SourceResult,
+    stats: ParseStats,
+    *,
+    mta: str | None,
+    tz: tzinfo | None,
+    emit: ProgressCallback,
+    should_stop: Callable[[], bool] | None,
+    now: float | None,
+) -> None:
+    """The hot loop of one source: batches in, parsed, correlated, committed with their cursor."""
     parser: Parser | None = None
     stream: str | None = None
     bytes_seen = 0
