@@ -101,6 +101,10 @@ def test_round_trip_is_private_and_atomic(tmp_path: Path) -> None:
         ("[profiles.a]\npaths = ['/x']\nmta = 'sendmail'\n", "mta"),
         ("[profiles.a]\npaths = ['/x']\nsudo = 'yes'\n", "sudo"),
         ("[profiles.a]\npaths = ['/x']\npassword = 'x'\n", "unknown key"),
+        ("[profiles.a]\npaths = ['/x']\nhost_name = 'two words'\n", "profiles.a.host_name: host must be a host name"),
+        ("[profiles.a]\npaths = ['/x']\nhost_name = 7\n", "host_name has the wrong type"),
+        ("[profiles.a]\npaths = ['/x']\nidentity_file = ''\n", "identity_file is empty"),
+        ("[profiles.a]\npaths = ['/x']\nidentity_file = ['a']\n", "identity_file has the wrong type"),
         ("[report]\nsmtp_security = 'tls'\n", "smtp_security"),
         ("[report]\nsmtp_port = '25'\n", "smtp_port"),
         ("this is not toml", "not valid TOML"),
@@ -127,3 +131,24 @@ def test_source_urls() -> None:
     assert alias == ["ssh://relay/var/log/exim4/mainlog"]
     local = Profile(name="l", target="local", paths=["/var/log/mail.log*"]).source_urls()
     assert local == ["file:/var/log/mail.log*"]
+
+
+def test_host_name_and_identity_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    relay = Profile(name="relay", target="admin@192.0.2.10", paths=["/var/log/exim4/mainlog*"], journal="exim4",
+                    mta="exim", host_name="relay.example.org", identity_file="~/keys/relay_ed25519")
+    copied = Profile(name="copied", target="local", paths=["/var/tmp/relay/mainlog*"], host_name="relay.example.org")
+    save_config(Config(profiles={"relay": relay, "copied": copied}), path)
+    text = path.read_text()
+    assert 'host_name = "relay.example.org"' in text and 'identity_file = "~/keys/relay_ed25519"' in text
+    loaded = load_config(path)
+    assert loaded.profiles == {"relay": relay, "copied": copied}
+    parsed = [parse_source_url(url) for url in loaded.profiles["relay"].source_urls()]
+    assert [(p.host, p.host_name, p.mta) for p in parsed] == [("192.0.2.10", "relay.example.org", "exim")] * 2
+    assert parsed[1].journal == "exim4"
+    assert all("identity" not in url and "keys" not in url for url in relay.source_urls())  # not part of the URL
+    assert copied.source_urls() == ["file:/var/tmp/relay/mainlog*?host=relay.example.org"]
+    # Without them a profile's URLs are what they always were (the cache keys sources by URL).
+    assert Profile(name="l", target="local", paths=["/var/log/mail.log*"]).source_urls() == ["file:/var/log/mail.log*"]
+    odd = Profile(name="o", target="local", paths=["/odd/a?host=b"], host_name="h1").source_urls()
+    assert (parse_source_url(odd[0]).path, parse_source_url(odd[0]).host_name) == ("/odd/a[?]host=b", "h1")

@@ -423,3 +423,143 @@ def test_large_stderr_does_not_deadlock(ssh_env: SshEnv) -> None:
         conn.close()
     assert (status, out) == (0, b"done\n")
     assert 0 < len(err) <= 70_000
+
+
+# -- naming the host: host= ---------------------------------------------------------------
+
+
+def test_host_parameter_names_exim_lines_and_errors_name_the_target(ssh_env: SshEnv, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tracktui.cache import Cache
+    from tracktui.sync import sync_sources
+
+    exim_log = Path(__file__).resolve().parent / "fixtures" / "exim" / "delivery.log"
+    (ssh_env.logs / "mainlog").write_bytes(exim_log.read_bytes())
+    (ssh_env.logs / "mainlog").chmod(0o644)
+    cache = Cache.open(f"sqlite:///{tmp_path / 'cache.sqlite3'}")
+    try:
+        url = ssh_env.url(f"{ssh_env.logs}/mainlog*", query="host=relay.example.org")
+        report = sync_sources(cache, [url], tz=UTC, now=datetime(2026, 11, 28, tzinfo=UTC).timestamp())
+        assert report.errors == []
+        assert (report.results[0].host, report.results[0].mta) == ("relay.example.org", "exim")
+        assert cache.hosts() == ["relay.example.org"]  # not 127.0.0.1, the address it was read from
+    finally:
+        cache.close()
+    with pytest.raises(SourceError, match=r"^127\.0\.0\.1: no such file"):  # what the user must fix: the target
+        read(ssh_env.url(f"{ssh_env.logs}/nothing.log", query="host=relay.example.org"), None)
+
+
+# -- key files the caller names (Profile.identity_file) -----------------------------------
+
+
+def moved_key(ssh_env: SshEnv, where: Path) -> Path:
+    """The authorised client key, moved out of ~/.ssh (and no agent runs): only naming it logs in."""
+    where.parent.mkdir(parents=True, exist_ok=True)
+    ssh_env.client_key.rename(where)
+    ssh_env.client_key.with_suffix(".pub").rename(where.with_name(where.name + ".pub"))
+    return where
+
+
+def keyed(ssh_env: SshEnv, identity: str | None) -> Any:
+    from tracktui.config import Profile
+
+    return Profile(name="t", target=f"{TEST_USER}@127.0.0.1:{ssh_env.server.port}", paths=[f"{ssh_env.logs}/mail.log"],
+                   identity_file=identity)
+
+
+def test_named_key_file_outside_ssh_dir_logs_in(ssh_env: SshEnv, tmp_path: Path) -> None:
+    key = moved_key(ssh_env, tmp_path / "keys" / "relay_ed25519")
+    write(ssh_env.logs / "mail.log", lines_of(3))
+    url = ssh_env.url(f"{ssh_env.logs}/mail.log")
+    with pytest.raises(HostError, match="authentication failed"):
+        read(url, None)
+    got, _ = read(url, None, profile=keyed(ssh_env, str(key)))
+    assert got == lines_of(3)
+    in_home = ssh_env.home / "keys" / "relay_ed25519"  # '~' is expanded
+    in_home.parent.mkdir()
+    key.rename(in_home)
+    got, _ = read(url, None, profile=keyed(ssh_env, "~/keys/relay_ed25519"))
+    assert got == lines_of(3)
+
+
+def test_named_key_is_tried_after_the_agent_before_config_and_default_keys(
+    ssh_env: SshEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ssh_env.server.authorized_keys.write_text("")  # nothing gets in: the error lists the order of tries
+    named = keygen(tmp_path / "named_key")
+    configured = keygen(tmp_path / "configured_key")
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host 127.0.0.1\n  IdentityFile {configured}\n")
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            subprocess.run(["sleep", "0.05"])
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(["ssh-add", "-q", str(keygen(tmp_path / "agent_key"))], env=env, check=True,
+                       capture_output=True)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        with pytest.raises(HostError, match="authentication failed") as caught:
+            read(ssh_env.url(f"{ssh_env.logs}/mail.log"), None, profile=keyed(ssh_env, str(named)),
+                 ssh_config_path=config)
+    finally:
+        agent.terminate()
+        agent.wait(5)
+    tried = str(caught.value).partition("(tried ")[2].partition(")")[0].split(", ")
+    assert tried == ["agent", str(named), str(configured), str(ssh_env.client_key)]
+
+
+def test_named_key_is_used_on_proxyjump_hops(ssh_env: SshEnv, tmp_path: Path) -> None:
+    key = moved_key(ssh_env, tmp_path / "keys" / "both_ed25519")
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host jumpbox\n  HostName 127.0.0.1\n  Port {ssh_env.jump.port}\n  User {TEST_USER}\n"
+                      f"Host mx1\n  HostName 127.0.0.1\n  Port {ssh_env.server.port}\n  User {TEST_USER}\n"
+                      "  ProxyJump jumpbox\n")
+    write(ssh_env.logs / "mail.log", lines_of(2))
+    with open_source(f"ssh://mx1{ssh_env.logs}/mail.log", profile=keyed(ssh_env, str(key)),
+                     ssh_config_path=config) as source:
+        got = [line for b in source.read(None) for line in b.lines]
+        assert source._conn is not None and len(source._conn.jumps) == 1  # type: ignore[attr-defined]
+    assert got == lines_of(2)
+
+
+def test_encrypted_named_key_asks_its_passphrase(ssh_env: SshEnv, tmp_path: Path) -> None:
+    from tracktui.sources import KeyFileError
+
+    (tmp_path / "keys").mkdir()
+    key = keygen(tmp_path / "keys" / "locked", passphrase="s3cret")
+    ssh_env.server.authorized_keys.write_text(key.with_suffix(".pub").read_text())
+    write(ssh_env.logs / "mail.log", lines_of(2))
+    url = ssh_env.url(f"{ssh_env.logs}/mail.log")
+    asked: list[str] = []
+    got, _ = read(url, None, profile=keyed(ssh_env, str(key)),
+                  auth=AuthCallbacks(passphrase=lambda path: asked.append(path) or "s3cret"))
+    assert got == lines_of(2) and asked == [str(key)]
+    with pytest.raises(KeyFileError, match=r"^key file .*/locked: wrong passphrase$"):
+        read(url, None, profile=keyed(ssh_env, str(key)), auth=AuthCallbacks(passphrase=lambda _p: "nope"))
+    with pytest.raises(HostError, match="locked is encrypted and no passphrase was given"):
+        read(url, None, profile=keyed(ssh_env, str(key)))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("missing_key", r"no such file; check the path"),
+        ("a_directory", r"not a file"),
+        ("key.pub", r"not a private key tracktui can read; that is the public key"),
+        ("junk", r"not a private key tracktui can read$"),
+    ],
+)
+def test_unusable_named_key_is_one_clear_line(ssh_env: SshEnv, tmp_path: Path, name: str, message: str) -> None:
+    from tracktui.sources import KeyFileError
+
+    (tmp_path / "a_directory").mkdir()
+    (tmp_path / "key.pub").write_text(ssh_env.client_key.with_suffix(".pub").read_text())
+    (tmp_path / "junk").write_text("not a key [SPAM]\n")
+    with pytest.raises(KeyFileError, match=message) as caught:
+        read(ssh_env.url(f"{ssh_env.logs}/mail.log"), None, profile=keyed(ssh_env, str(tmp_path / name)))
+    assert str(caught.value).startswith(f"key file {tmp_path / name}: ") and "\n" not in str(caught.value)
+    assert isinstance(caught.value, HostError)  # exit code 3: cannot authenticate

@@ -145,3 +145,12 @@ def test_silent_server_times_out(tmp_path: Path) -> None:
         with pytest.raises(HostError, match=r"127\.0\.0\.1: SSH handshake with 127\.0\.0\.1:\d+ failed"):
             connector.connect("127.0.0.1", "u", port)
         assert time.monotonic() - started < 10
+
+
+def test_profile_identity_file_reaches_the_connector() -> None:
+    profile = Profile(name="mx", target="admin@h", paths=["/var/log/mail.log"], identity_file="~/keys/mx_ed25519")
+    source = open_source("ssh://admin@h/var/log/mail.log", profile=profile)
+    assert source.connector.identity_files == ("~/keys/mx_ed25519",)  # type: ignore[attr-defined]
+    journal = open_source("ssh://admin@h?journal=postfix", profile=profile)
+    assert journal.connector.identity_files == ("~/keys/mx_ed25519",)  # type: ignore[attr-defined]
+    assert open_source("ssh://admin@h/var/log/mail.log").connector.identity_files == ()  # type: ignore[attr-defined]

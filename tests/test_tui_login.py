@@ -189,3 +189,99 @@ async def test_nothing_listening_is_one_clear_line(tmp_path: Path) -> None:
         assert isinstance(app.screen, LoginScreen)
         words = error_text(app)
         assert "connection refused" in words and "\n" not in words.strip()
+
+
+# -- the Key file field -------------------------------------------------------------------
+
+
+def key_outside_ssh_dir(env: SshEnv, tmp_path: Path) -> Path:
+    """The authorised client key moved to a directory of its own; no agent runs (tests/sshd.py)."""
+    key = tmp_path / "keys" / "mx_ed25519"
+    key.parent.mkdir()
+    env.client_key.rename(key)
+    env.client_key.with_suffix(".pub").rename(key.with_name(key.name + ".pub"))
+    return key
+
+
+async def test_key_file_field_logs_in_with_a_key_outside_ssh_dir(ssh_env: SshEnv, tmp_path: Path) -> None:
+    key = key_outside_ssh_dir(ssh_env, tmp_path)
+    app = login_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await fill(app, pilot, ssh_env, log_file(ssh_env))
+        await connect(app, pilot)
+        assert isinstance(app.screen, LoginScreen)  # neither ~/.ssh nor an agent has the key
+        assert "authentication failed" in error_text(app)
+        app.screen.query_one("#identity", Input).value = str(key)
+        await connect(app, pilot)
+        assert isinstance(app.screen, MainScreen), error_text(app) if isinstance(app.screen, LoginScreen) else ""
+        assert [p.identity_file for p in app.screen.options.profiles] == [str(key)]  # background syncs use it too
+        await settle(app, pilot)
+        labels = [str(node.label) for node in app.screen.query_one(DeliveryTree).root.children]
+        assert any("Quarterly report" in label for label in labels)
+
+
+async def test_encrypted_key_file_takes_the_passphrase_from_the_password_field(ssh_env: SshEnv,
+                                                                                tmp_path: Path) -> None:
+    ssh_env.client_key.unlink()
+    (tmp_path / "keys").mkdir()
+    key = keygen(tmp_path / "keys" / "locked", passphrase="key-passphrase-1")
+    ssh_env.server.authorized_keys.write_text(key.with_suffix(".pub").read_text())
+    app = login_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await fill(app, pilot, ssh_env, log_file(ssh_env), password="not-it")
+        app.screen.query_one("#identity", Input).value = str(key)
+        await connect(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        words = error_text(app)
+        assert words == f"key file {key}: wrong passphrase"
+        assert app.screen.query_one("#identity", Input).has_class("-invalid")
+        app.screen.query_one("#password", Input).value = "key-passphrase-1"
+        await connect(app, pilot)
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_wrong_key_file_path_is_one_line_at_the_field(ssh_env: SshEnv, tmp_path: Path) -> None:
+    key = key_outside_ssh_dir(ssh_env, tmp_path)
+    app = login_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await fill(app, pilot, ssh_env, log_file(ssh_env))
+        field = app.screen.query_one("#identity", Input)
+        field.value = str(tmp_path / "keys" / "mx_ed25591")  # a typo
+        await connect(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        words = error_text(app).strip()
+        assert words == f"key file {tmp_path / 'keys' / 'mx_ed25591'}: no such file; check the path"
+        assert field.has_class("-invalid") and app.screen.focused is field
+        assert not app.screen.busy and not list(app.workers)  # refused before connecting
+        field.value = str(key.with_name(key.name + ".pub"))  # exists, but it is the public half
+        await connect(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        words = error_text(app).strip()
+        assert words.startswith(f"key file {key}.pub: not a private key") and "\n" not in words
+        assert field.has_class("-invalid")
+        field.value = str(key)
+        await connect(app, pilot)
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_saved_profile_keeps_the_key_file_not_the_passphrase(ssh_env: SshEnv, tmp_path: Path) -> None:
+    key = key_outside_ssh_dir(ssh_env, tmp_path)
+    app = login_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await fill(app, pilot, ssh_env, log_file(ssh_env), password="s3cret-do-not-store", name="mx-key")
+        app.screen.query_one("#identity", Input).value = str(key)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = (tmp_path / "config.toml").read_text()
+    assert "s3cret-do-not-store" not in saved
+    assert load_config(tmp_path / "config.toml").profiles["mx-key"].identity_file == str(key)
+    app = login_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # the saved profile, picked from the list
+        await settle(app, pilot, rounds=4)
+        assert isinstance(app.screen, MainScreen), error_text(app) if isinstance(app.screen, LoginScreen) else ""

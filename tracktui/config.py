@@ -51,11 +51,18 @@ class Profile:
     tz: str | None = None
     sudo: bool = False
     queue_lifetime_days: float | None = None
+    host_name: str | None = None
+    """Host name for log lines that carry none (Exim's mainlog); default: the target's host, or this
+    machine's name for ``local``. Set it for copied logs and for targets that are addresses or aliases."""
+    identity_file: str | None = None
+    """SSH private key file (``~`` allowed) tried right after the agent; its passphrase is asked, never stored."""
 
     def source_urls(self) -> list[str]:
-        """The ``file:`` / ``ssh://`` URLs this profile reads."""
+        """The ``file:`` / ``ssh://`` URLs this profile reads (``host_name`` becomes their ``host=``)."""
+        from tracktui.sources.urls import file_url  # here: tracktui.sources imports this module
+
         if self.target == "local":
-            return [f"file:{os.path.expanduser(p)}" for p in self.paths]
+            return [file_url(os.path.expanduser(p), host=self.host_name) for p in self.paths]
         user, _, hostport = self.target.rpartition("@")
         authority = (quote(user, safe="") + "@" if user else "") + hostport
         params: list[str] = []
@@ -63,6 +70,8 @@ class Profile:
             params.append("sudo=1")
         if self.mta != "auto":
             params.append(f"mta={self.mta}")
+        if self.host_name:
+            params.append(f"host={quote(self.host_name, safe='')}")
         query = "&".join(params)
         urls = [
             f"ssh://{authority}{quote(p, safe='/*[]!-._~@+,=')}" + (f"?{query}" if query else "")
@@ -113,7 +122,7 @@ def _profile(name: str, data: Any) -> Profile:
     where = f"profiles.{name}"
     if not isinstance(data, dict):
         raise UsageError(f"config: [{where}] must be a table")
-    known = {"target", "paths", "journal", "mta", "tz", "sudo", "queue_lifetime_days"}
+    known = {"target", "paths", "journal", "mta", "tz", "sudo", "queue_lifetime_days", "host_name", "identity_file"}
     unknown = set(data) - known
     if unknown:
         raise UsageError(f"config: [{where}] has unknown key {sorted(unknown)[0]!r}")
@@ -129,6 +138,14 @@ def _profile(name: str, data: Any) -> Profile:
     if not paths and not journal:
         raise UsageError(f"config: [{where}] needs paths or journal")
     lifetime = data.get("queue_lifetime_days")
+    host_name = data.get("host_name")
+    if host_name is not None:
+        from tracktui.sources.urls import check_host_name
+
+        check_host_name(_typed(where, "host_name", host_name, str), f"config: {where}.host_name")
+    identity = data.get("identity_file")
+    if identity is not None and not _typed(where, "identity_file", identity, str).strip():
+        raise UsageError(f"config: {where}.identity_file is empty; remove it or name a key file")
     return Profile(
         name=name,
         target=_typed(where, "target", data.get("target", "local"), str),
@@ -139,6 +156,8 @@ def _profile(name: str, data: Any) -> Profile:
         sudo=_typed(where, "sudo", data.get("sudo", False), bool),
         queue_lifetime_days=None if lifetime is None else float(_typed(where, "queue_lifetime_days", lifetime,
                                                                          (int, float))),
+        host_name=host_name,
+        identity_file=identity,
     )
 
 

@@ -2,7 +2,10 @@
 
 The demo never touches the user's real cache or config: the logs and a
 throw-away SQLite cache live in one temporary directory that is removed when
-the app exits.
+the app exits. Each host's logs are in a directory named after the host, and
+its source names that host (``host=``), as a user importing copied logs would:
+Exim's mainlog has no host field, so without it the demo's relay would be
+filed under this machine's name.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ class Demo:
 
     directory: Path
     sources: tuple[str, ...]
-    """``file:`` URLs of the generated logs (one per host)."""
+    """``file:...?host=NAME`` URLs of the generated logs (one per host)."""
     cache_url: str
     """``sqlite:///`` URL of a temporary cache."""
 
@@ -32,8 +35,17 @@ def write_demo(directory: Path, *, now: float | None = None, seed: int = 7) -> D
 
     logs = directory / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    sources = write_demo_logs(logs, now=now if now is not None else time.time(), seed=seed)
-    return Demo(directory=directory, sources=tuple(sources), cache_url=f"sqlite:///{directory / 'cache.sqlite3'}")
+    written = write_demo_logs(logs, now=now if now is not None else time.time(), seed=seed)
+    sources = tuple(named_after_directory(url) for url in written)
+    return Demo(directory=directory, sources=sources, cache_url=f"sqlite:///{directory / 'cache.sqlite3'}")
+
+
+def named_after_directory(url: str) -> str:
+    """``url`` with ``host=`` set to its log directory's name (``<dir>/relay.example.org/mainlog*``)."""
+    from tracktui.sources import file_url, parse_source_url
+
+    parsed = parse_source_url(url)
+    return file_url(parsed.path, host=Path(parsed.path).parent.name, mta=parsed.mta)
 
 
 @contextmanager

@@ -1,13 +1,14 @@
 """Log sources: local files, files over SSH, the journal over SSH; lines plus a durable cursor.
 
 :func:`open_source` is the entry point; see :mod:`tracktui.sources.base` for
-what a source yields and :mod:`tracktui.sources.rotation` for how files are
-followed across rotation.
+what a source yields, :mod:`tracktui.sources.urls` for the URLs and
+:mod:`tracktui.sources.rotation` for how files are followed across rotation.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tracktui.config import Profile
 from tracktui.sources.base import (
@@ -18,19 +19,30 @@ from tracktui.sources.base import (
     Source,
     UnknownHostKeyError,
 )
-from tracktui.sources.urls import SourceURL, parse_source_url
+from tracktui.sources.urls import SourceURL, file_url, parse_source_url
 
 __all__ = [
     "AuthCallbacks",
     "ChangedHostKeyError",
+    "KeyFileError",
     "LineBatch",
     "ProgressEvent",
     "Source",
     "SourceURL",
     "UnknownHostKeyError",
+    "file_url",
     "open_source",
     "parse_source_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`~tracktui.sources.sshconnect.KeyFileError` on demand: importing paramiko costs start-up time."""
+    if name == "KeyFileError":
+        from tracktui.sources.sshconnect import KeyFileError
+
+        return KeyFileError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_source(
@@ -44,7 +56,10 @@ def open_source(
 ) -> Source:
     """The source ``url`` names; nothing is opened until ``read()``. :class:`UsageError` if malformed.
 
-    A ``profile`` adds what the URL leaves out: ``sudo`` and the MTA.
+    A ``profile`` adds what the URL leaves out: ``sudo``, the MTA, and its ``identity_file``,
+    the key file tried right after the agent. Key files are not URL parameters, because
+    the URL is the source's identity in the cache and the key changes who logs in, not
+    what is read; without a profile they come from ``~/.ssh/config`` and ``~/.ssh/id_*``.
     """
     parsed = parse_source_url(url)
     mta = parsed.mta
@@ -53,7 +68,7 @@ def open_source(
     if parsed.scheme == "file":
         from tracktui.sources.files import FileSource
 
-        return FileSource(url, parsed.path, mta=mta)
+        return FileSource(url, parsed.path, mta=mta, host_name=parsed.host_name)
 
     from tracktui.sources.journal import JournalSource
     from tracktui.sources.ssh import DEFAULT_TRANSIT, SSHFileSource
@@ -69,6 +84,7 @@ def open_source(
         ssh_config_path=ssh_config_path,
         known_hosts_path=known_hosts_path,
         compression=(parsed.transit or DEFAULT_TRANSIT) == "ssh",
+        identity_files=(profile.identity_file,) if profile is not None and profile.identity_file else (),
     )
     if parsed.journal:
         return JournalSource(url, parsed, connector)

@@ -91,10 +91,10 @@ class _LocalOpened:
 
 
 class LocalFileSystem:
-    """The local disk, as :func:`read_rotated` needs it."""
+    """The local disk, as :func:`read_rotated` needs it; ``host`` is the name progress reports carry."""
 
-    def __init__(self) -> None:
-        self.host = socket.gethostname()
+    def __init__(self, host: str | None = None) -> None:
+        self.host = host or socket.gethostname()
 
     def scan(self, pattern: str) -> list[FileInfo]:
         pattern = os.path.expanduser(pattern)
@@ -150,12 +150,16 @@ def _read_head(handle: BinaryIO, gz: bool, length: int, path: str) -> bytes:
 
 
 class FileSource(Source):
-    """Local log files matching a glob; ``host_hint`` is this machine's host name."""
+    """Local log files matching a glob.
 
-    def __init__(self, url: str, pattern: str, *, mta: str | None = None) -> None:
+    ``host_hint`` is ``host_name`` (the URL's ``host=``) when given, else this
+    machine's host name; ``host=`` files logs copied from another machine under its name.
+    """
+
+    def __init__(self, url: str, pattern: str, *, mta: str | None = None, host_name: str | None = None) -> None:
         self.url = url
         self.pattern = pattern
-        self._fs = LocalFileSystem()
+        self._fs = LocalFileSystem(host_name)
         self.host_hint = self._fs.host
         self.mta_hint = mta
 

@@ -153,27 +153,32 @@ class _RemoteGzipFile:
 
 
 class RemoteFileSystem:
-    """An SSH host's files, as :func:`read_rotated` needs them."""
+    """An SSH host's files, as :func:`read_rotated` needs them.
 
-    def __init__(self, conn: Connection, *, host: str, sudo: bool, transit: str) -> None:
+    ``host`` is the name progress reports carry (the source's ``host_hint``); ``where``
+    the host as the user reaches it, which errors name because that is what they act on.
+    """
+
+    def __init__(self, conn: Connection, *, host: str, where: str, sudo: bool, transit: str) -> None:
         self.conn = conn
         self.host = host
+        self.where = where
         self.sudo = sudo
         self.transit = transit
 
     def scan(self, pattern: str) -> list[FileInfo]:
         directory, name_glob = posixpath.split(pattern)
         cmd = command(["sh", "-c", SCAN_SCRIPT, "sh", directory, name_glob, "sudo -n" if self.sudo else ""])
-        status, out, err = run(self.conn, cmd, host=self.host, what=pattern)
+        status, out, err = run(self.conn, cmd, host=self.where, what=pattern)
         if status == 21:
-            raise no_match_error(self.host, pattern)
+            raise no_match_error(self.where, pattern)
         if status == 22:
-            raise permission_error(self.host, directory)
+            raise permission_error(self.where, directory)
         # Any complaint counts (a sudo refusal inside a pipeline only shows on stderr), except
         # gzip's when head stopped reading early in an environment that ignores SIGPIPE.
         err = b"\n".join(line for line in err.splitlines() if b"Broken pipe" not in line).strip()
         if status != 0 or err:
-            raise remote_error(self.host, pattern, status, err)
+            raise remote_error(self.where, pattern, status, err)
         infos: list[FileInfo] = []
         for record in out.split(b"\0"):
             if not record:
@@ -182,17 +187,17 @@ class RemoteFileSystem:
             path = posixpath.join(directory, raw_name.decode("utf-8", "surrogateescape"))
             fields = head.decode("ascii", "replace").split()
             if fields[0] == "E":
-                raise permission_error(self.host, path)
+                raise permission_error(self.where, path)
             try:
                 inode, size, mtime, hlen = (int(x) for x in fields[1:5])
                 digest = fields[5]
             except (ValueError, IndexError):
-                raise SourceError(f"{self.host}: unexpected answer listing {pattern}: {head[:80]!r}") from None
+                raise SourceError(f"{self.where}: unexpected answer listing {pattern}: {head[:80]!r}") from None
             trailer = [int(x) for x in fields[6:10]] if len(fields) >= 10 else None
             isize = int.from_bytes(bytes(trailer), "little") if trailer else None
             infos.append(FileInfo(path, inode, size, float(mtime), path.endswith(".gz"), hlen, digest, isize))
         if not infos:
-            raise no_match_error(self.host, pattern)
+            raise no_match_error(self.where, pattern)
         return infos
 
     def head_hash(self, info: FileInfo, length: int) -> str:
@@ -200,31 +205,35 @@ class RemoteFileSystem:
         cmd = command(reader, sudo=self.sudo)
         if info.gz:
             cmd += " | head -c " + str(int(length))
-        status, out, err = run(self.conn, cmd + " | sha256sum", host=self.host, what=info.path)
+        status, out, err = run(self.conn, cmd + " | sha256sum", host=self.where, what=info.path)
         err = b"\n".join(line for line in err.splitlines() if b"Broken pipe" not in line).strip()
         if status != 0 or err or not out:
-            raise remote_error(self.host, info.path, status, err)
+            raise remote_error(self.where, info.path, status, err)
         return out.split()[0].decode("ascii")
 
     def open(self, info: FileInfo, offset: int) -> Any:
         if info.gz:
             cmd = command(["cat", "--", info.path], sudo=self.sudo)
-            return _RemoteGzipFile(ChannelStream(self.conn, cmd, host=self.host, what=info.path), offset)
+            return _RemoteGzipFile(ChannelStream(self.conn, cmd, host=self.where, what=info.path), offset)
         cmd = command(["tail", "-c", f"+{offset + 1}", "--", info.path], sudo=self.sudo)
         if self.transit == "gzip":
             cmd += " | gzip -1 -c"
-            return _TransitGunzip(ChannelStream(self.conn, cmd, host=self.host, what=info.path))
-        return ChannelStream(self.conn, cmd, host=self.host, what=info.path)
+            return _TransitGunzip(ChannelStream(self.conn, cmd, host=self.where, what=info.path))
+        return ChannelStream(self.conn, cmd, host=self.where, what=info.path)
 
 
 class SSHSource(Source):
-    """Shared connection handling of the SSH file and journal sources: connect lazily, reconnect when dropped."""
+    """Shared connection handling of the SSH file and journal sources: connect lazily, reconnect when dropped.
+
+    ``host_hint`` is the URL's ``host=`` when given (an address or alias that is not the
+    name the logs should be filed under), else the host as written in the URL.
+    """
 
     def __init__(self, url: str, parsed: SourceURL, connector: Connector) -> None:
         self.url = url
         self.parsed = parsed
         self.connector = connector
-        self.host_hint = parsed.host
+        self.host_hint = parsed.host_name or parsed.host
         self.mta_hint = parsed.mta
         self._conn: Connection | None = None
 
@@ -259,7 +268,8 @@ class SSHFileSource(SSHSource):
         should_stop: StopCallback | None = None,
     ) -> Iterator[LineBatch]:
         conn = self.connection(progress)
-        fs = RemoteFileSystem(conn, host=self.host_hint, sudo=self.parsed.sudo, transit=self.transit)
+        fs = RemoteFileSystem(conn, host=self.host_hint, where=self.parsed.host, sudo=self.parsed.sudo,
+                              transit=self.transit)
         try:
             yield from read_rotated(
                 fs, self.parsed.path, state, source=self.url, progress=progress, should_stop=should_stop

@@ -5,8 +5,12 @@
   key raises :class:`UnknownHostKeyError` (type + ``SHA256:`` fingerprint) unless
   the caller accepts it, which records it in the user's file; a changed key is
   always refused (:class:`ChangedHostKeyError`). Never ``AutoAddPolicy``.
-- Authentication: agent keys, then key files (encrypted ones ask for their
-  passphrase), then password (or keyboard-interactive answering the password).
+- Authentication: agent keys, then the key files the caller names (a profile's
+  ``identity_file``, the login screen's Key file field), then ``IdentityFile`` of
+  ``~/.ssh/config`` and the default ``~/.ssh/id_*`` keys (encrypted keys ask for
+  their passphrase), then password (or keyboard-interactive answering the password).
+  A named key file that is missing or not a private key is an error
+  (:class:`KeyFileError`); the others are skipped when unusable, as ``ssh`` does.
 - Timeouts on connect, banner, handshake and auth; keepalive every 30 s.
 """
 
@@ -31,6 +35,14 @@ KEEPALIVE = 30
 SYSTEM_KNOWN_HOSTS = Path("/etc/ssh/ssh_known_hosts")
 DEFAULT_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa")
 _FAST_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+
+
+class KeyFileError(HostError):
+    """A key file the user named cannot be used: missing, unreadable, not a private key, wrong passphrase."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"key file {path}: {problem}")
+        self.path = path
 
 
 def fingerprint(key: paramiko.PKey) -> str:
@@ -132,6 +144,8 @@ class Connector:
     known_hosts_path: Path | None = None
     compression: bool = False
     timeout: float = CONNECT_TIMEOUT
+    identity_files: tuple[str, ...] = ()
+    """Key files named by the caller (``~`` allowed), tried right after the agent on every hop."""
 
     @property
     def user_known_hosts(self) -> Path:
@@ -290,8 +304,22 @@ class Connector:
                     return
         finally:
             agent.close()
-        for path in self._key_files(target):
-            key = self._load_key(path)
+        skipped: list[str] = []
+        named = [Path(p).expanduser() for p in self.identity_files]
+        for path in named:
+            key = self._load_key(path, named=True)
+            if key is None:
+                skipped.append(f"{path} is encrypted and no passphrase was given")
+                continue
+            tried.append(str(path))
+            if attempt("publickey", lambda key=key: transport.auth_publickey(target.user, key)):
+                return
+        for path in self._key_files(target, exclude=named):
+            try:
+                key = self._load_key(path)
+            except KeyFileError as error:  # e.g. the Password field held the account's password
+                skipped.append(str(error))
+                continue
             if key is None:
                 continue
             tried.append(str(path))
@@ -313,22 +341,39 @@ class Connector:
                 if attempt("password", with_password):
                     return
         what = ", ".join(dict.fromkeys(tried)) or "nothing (no agent, no key files, no password prompt)"
-        raise HostError(f"{target.label}: authentication failed (tried {what}); check the user name, "
+        also = "".join(f"; {note}" for note in skipped)
+        raise HostError(f"{target.label}: authentication failed (tried {what}{also}); check the user name, "
                         "load your key into ssh-agent, or add your public key to the host's authorized_keys")
 
-    def _key_files(self, target: Target) -> list[Path]:
+    def _key_files(self, target: Target, *, exclude: list[Path]) -> list[Path]:
+        """``IdentityFile`` of ``~/.ssh/config``, then the default keys: those that exist and were not tried."""
         home_ssh = Path.home() / ".ssh"
         candidates = [Path(p).expanduser() for p in target.identity_files]
         candidates += [home_ssh / name for name in DEFAULT_KEYS]
-        return [p for p in dict.fromkeys(candidates) if p.is_file()]
+        return [p for p in dict.fromkeys(candidates) if p.is_file() and p not in exclude]
 
-    def _load_key(self, path: Path) -> paramiko.PKey | None:
+    def _load_key(self, path: Path, *, named: bool = False) -> paramiko.PKey | None:
+        """The private key in ``path``, asking its passphrase if encrypted; ``None`` skips the file.
+
+        A key file the caller ``named`` is never skipped silently when it is missing or
+        not a key: :class:`KeyFileError` says what is wrong with it.
+        """
+        if named:
+            if not path.exists():
+                raise KeyFileError(str(path), "no such file; check the path")
+            if not path.is_file():
+                raise KeyFileError(str(path), "not a file; name the private key file, e.g. ~/.ssh/id_ed25519")
+            if not os.access(path, os.R_OK):
+                raise KeyFileError(str(path), "permission denied; it must be readable by you")
         try:
             return paramiko.PKey.from_path(path)
         except TypeError:
             pass  # encrypted: ask below
         except (OSError, ValueError, paramiko.SSHException):
-            return None  # unreadable or not a key we understand: skip it like ssh does
+            if not named:
+                return None  # unreadable or not a key we understand: skip it like ssh does
+            hint = "; that is the public key, name the file without .pub" if path.suffix == ".pub" else ""
+            raise KeyFileError(str(path), f"not a private key tracktui can read{hint}") from None
         if self.auth.passphrase is None:
             return None
         passphrase = self.auth.passphrase(str(path))
@@ -336,5 +381,5 @@ class Connector:
             return None
         try:
             return paramiko.PKey.from_path(path, passphrase.encode())
-        except (TypeError, ValueError, paramiko.SSHException) as exc:
-            raise HostError(f"{path}: wrong passphrase or unreadable key ({exc})") from None
+        except (TypeError, ValueError, paramiko.SSHException):
+            raise KeyFileError(str(path), "wrong passphrase") from None

@@ -5,14 +5,18 @@ touch the event loop), with a progress bar per source. A failure is shown
 as one line of plain text under the fields and the user can fix and retry.
 An unknown host key opens :class:`~tracktui.tui.screens.hostkey.HostKeyScreen`;
 accepting retries with ``accept_new_host_key``. A changed key is refused
-with the warning the source layer words. Passwords live only in the field
-and in the auth callback of one attempt; a saved profile never holds one.
+with the warning the source layer words. The Key file field names a private
+key tried right after the agent; the Password field doubles as that key's
+passphrase. Passwords live only in the field and in the auth callback of one
+attempt; a saved profile keeps the key file's path, never a password.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -38,6 +42,31 @@ if TYPE_CHECKING:
 
 DEFAULT_PATHS = "/var/log/mail.log*"
 _TARGET_RE = re.compile(r"^(?:[^@\s/]+@)?[A-Za-z0-9_.:\[\]-]+$")
+_FIELDS = ("target", "paths", "identity")
+"""Inputs that :class:`FieldError` can mark."""
+
+
+class FieldError(TracktuiError):
+    """What is wrong with one field of the login form; the field is marked and focused."""
+
+    def __init__(self, field: str, words: str) -> None:
+        super().__init__(words)
+        self.field = field
+
+
+def check_key_file(typed: str) -> str:
+    """The key file path to keep: ``~/...`` as typed, a relative path made absolute; :class:`FieldError` if unusable.
+
+    Checked before connecting so a typo is reported at the field, not as a failed login.
+    """
+    path = Path(typed).expanduser()
+    if not path.exists():
+        raise FieldError("identity", f"key file {typed}: no such file; check the path")
+    if not path.is_file():
+        raise FieldError("identity", f"key file {typed}: not a file; name the private key, e.g. ~/.ssh/id_ed25519")
+    if not os.access(path, os.R_OK):
+        raise FieldError("identity", f"key file {typed}: permission denied; it must be readable by you")
+    return typed if typed.startswith("~") or path.is_absolute() else str(path.absolute())
 
 
 class LoginScreen(Screen[None]):
@@ -70,8 +99,11 @@ class LoginScreen(Screen[None]):
                 yield Label("Log files", classes="login-label")
                 yield Input(DEFAULT_PATHS, placeholder="/var/log/mail.log*", id="paths")
             with Horizontal(classes="login-row"):
+                yield Label("Key file", classes="login-label")
+                yield Input(placeholder="optional private key, e.g. ~/keys/mx_ed25519", id="identity")
+            with Horizontal(classes="login-row"):
                 yield Label("Password", classes="login-label")
-                yield Input(placeholder="empty: use ssh-agent or ~/.ssh keys", password=True, id="password")
+                yield Input(placeholder="password or key passphrase (never saved)", password=True, id="password")
             with Horizontal(classes="login-row"):
                 yield Label("Profile name", classes="login-label")
                 yield Input(placeholder="name to save these settings under (never the password)", id="name")
@@ -101,21 +133,27 @@ class LoginScreen(Screen[None]):
     # -- what the fields say --------------------------------------------------------------
 
     def typed_profile(self) -> Profile:
-        """A profile from the fields; :class:`TracktuiError` says which field is wrong."""
+        """A profile from the fields; :class:`FieldError` says which field is wrong."""
         target = self.query_one("#target", Input).value.strip()
         if not target:
-            raise TracktuiError("type a host: user@host, user@host:port or an alias from ~/.ssh/config")
+            raise FieldError("target", "type a host: user@host, user@host:port or an alias from ~/.ssh/config")
         if not _TARGET_RE.match(target):
-            raise TracktuiError(f"{safe(target, limit=80)!r} is not user@host[:port]")
+            raise FieldError("target", f"{safe(target, limit=80)!r} is not user@host[:port]")
         paths = [p for p in self.query_one("#paths", Input).value.split() if p]
         if not paths or not all(p.startswith("/") for p in paths):
-            raise TracktuiError("log files must be absolute paths, e.g. /var/log/mail.log*")
+            raise FieldError("paths", "log files must be absolute paths, e.g. /var/log/mail.log*")
+        typed_key = self.query_one("#identity", Input).value.strip()
+        identity = check_key_file(typed_key) if typed_key else None
         name = self.query_one("#name", Input).value.strip() or target.rpartition("@")[2].split(":")[0]
-        return Profile(name=name, target=target, paths=paths)
+        return Profile(name=name, target=target, paths=paths, identity_file=identity)
 
-    def show_error(self, words: str) -> None:
-        """One line of plain text under the fields."""
+    def show_error(self, words: str, *, field: str | None = None) -> None:
+        """One line of plain text under the fields; ``field`` (an Input id) is marked and focused."""
         self.query_one("#login-error", Static).update(Text(safe(words, limit=600)))
+        for name in _FIELDS:
+            self.query_one(f"#{name}", Input).set_class(name == field, "-invalid")
+        if field is not None:
+            self.query_one(f"#{field}", Input).focus()
 
     # -- connect --------------------------------------------------------------------------
 
@@ -125,7 +163,7 @@ class LoginScreen(Screen[None]):
         try:
             profile = self.typed_profile()
         except TracktuiError as error:
-            self.show_error(str(error))
+            self.show_error(str(error), field=getattr(error, "field", None))
             return
         self.connect(profile)
 
@@ -167,7 +205,7 @@ class LoginScreen(Screen[None]):
         self.query_one("#login-progress", SyncBar).update_progress(message.progress)
 
     def on_login_synced(self, message: msg.LoginSynced) -> None:
-        from tracktui.sources import UnknownHostKeyError
+        from tracktui.sources import KeyFileError, UnknownHostKeyError
 
         self.busy = False
         self.cache = message.cache  # kept open across retries
@@ -196,7 +234,9 @@ class LoginScreen(Screen[None]):
 
             self.app.push_screen(HostKeyScreen(unknown.host, unknown.key_type, unknown.fingerprint), answered)
             return
-        self.show_error(str(errors[0]) if errors else "nothing was read")
+        first = errors[0] if errors else None
+        self.show_error(str(first) if first else "nothing was read",
+                        field="identity" if isinstance(first, KeyFileError) else None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A crash of the connect worker (not a per-host error, which the report carries)."""
@@ -216,7 +256,7 @@ class LoginScreen(Screen[None]):
             config.profiles[profile.name] = profile
             save_config(config, self.options.config_path)
         except (TracktuiError, OSError) as error:
-            self.show_error(f"profile not saved: {error}")
+            self.show_error(f"profile not saved: {error}", field=getattr(error, "field", None))
             return
         self.profiles[profile.name] = profile
         self.notify(f"Profile {safe(profile.name, limit=60)} saved (without the password).", markup=False)
