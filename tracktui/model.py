@@ -229,6 +229,9 @@ class Filter:
     queue_id: str | None = None
     message_id: str | None = None
     bound_sender: str | None = None
+    include_notices: bool = False
+    """Also list the bounce/delay notifications our server sent; by default they appear only
+    with the message they report on (:meth:`Cache.notices_for`), not as mail from ``<>``."""
 
 
 def to_datetime(epoch: float) -> datetime:

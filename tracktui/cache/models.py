@@ -115,7 +115,7 @@ def build_models(db: pw.Database) -> Models:
         last_seen = pw.DoubleField(index=True)
         expired = pw.BooleanField()
         live = pw.BooleanField()
-        notice_of_key = pw.BigIntegerField(null=True)
+        notice_of_key = pw.BigIntegerField(null=True, index=True)
         notice_kind = pw.TextField(null=True)
         pending = pw.TextField(null=True)
         line_count = pw.IntegerField()

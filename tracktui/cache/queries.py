@@ -105,6 +105,8 @@ class Reader:
         """
         p = self.p
         terms, params = self.bound(flt)
+        if not flt.include_notices and (flt.sender or "").strip() != "<>":  # asking for <> means notices
+            terms.append("notice_kind IS NULL")
         if flt.since is not None:
             terms.append(f"time >= {p}")
             params.append(flt.since)
@@ -202,6 +204,19 @@ class Reader:
         where = " AND ".join([f"message_key = {self.p}", *terms])
         sql = f"SELECT {ROW_COLUMNS} FROM deliveries WHERE {where} ORDER BY recipient_lc, id"
         return [to_delivery_row(r) for r in self.db.execute_sql(sql, [message_key, *params]).fetchall()]
+
+    def notices_for(self, message_key: int, flt: Filter | None) -> list[DeliveryRow]:
+        """Deliveries of the bounce/delay notifications sent about one message, oldest first."""
+        terms, params = self.bound(flt)
+        guard = ""
+        if terms:  # the original message must pass the bound too
+            guard = f" AND EXISTS (SELECT 1 FROM deliveries WHERE message_key = {self.p} AND {' AND '.join(terms)})"
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM deliveries WHERE message_key IN "
+            f"(SELECT id FROM messages WHERE notice_of_key = {self.p}){guard} ORDER BY time, id"
+        )
+        args = [message_key, message_key, *params] if terms else [message_key]
+        return [to_delivery_row(r) for r in self.db.execute_sql(sql, args).fetchall()]
 
     def attempts(self, delivery_id: int, flt: Filter | None) -> list[AttemptRow]:
         p = self.p

@@ -14,7 +14,7 @@ import peewee as pw
 from tracktui.cache.models import Models
 from tracktui.errors import CacheError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump whenever a table, column, index or stored encoding changes."""
 
 KNOWN_TABLES = ("raw_lines", "attempts", "deliveries", "messages", "hosts", "sources", "meta")

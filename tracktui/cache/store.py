@@ -18,7 +18,7 @@ from typing import Any
 import peewee as pw
 
 from tracktui.cache import db as dbmod
-from tracktui.cache.ingest import BatchWriter
+from tracktui.cache.ingest import BatchWriter, Rows
 from tracktui.cache.models import Models, build_models
 from tracktui.cache.queries import Reader
 from tracktui.cache.retention import cutoff
@@ -189,6 +189,11 @@ class Cache:
         with self._conn():
             return self._reader.message_deliveries(message_key, flt)
 
+    def notices_for(self, message_key: int, flt: Filter | None = None) -> list[DeliveryRow]:
+        """The bounce/delay notifications our server sent about one message (hidden from listings)."""
+        with self._conn():
+            return self._reader.notices_for(message_key, flt)
+
     def attempts(self, delivery_id: int, flt: Filter | None = None) -> list[AttemptRow]:
         """Attempts of one delivery, oldest first (empty if ``flt.bound_sender`` does not own it)."""
         with self._conn():
@@ -227,6 +232,14 @@ class Cache:
         """Store one drained batch and the source state after it, in one transaction; idempotent."""
         with self._writing() as conn:
             self._writer.commit(conn, source_id, messages, state, url=url, hosts=hosts, now=_time.time())
+
+    def commit_rows(self, source_id: str, rows: Rows, state: dict[str, Any], *, url: str) -> None:
+        """Store one batch already turned into rows (:func:`build_rows`) and the source state, in one transaction.
+
+        The sync pipeline builds rows in a worker process; this is the writing half of :meth:`commit_batch`.
+        """
+        with self._writing() as conn:
+            self._writer.commit_rows(conn, source_id, rows, state, url=url, now=_time.time())
 
     def prune(self, retention_days: int | None = None, now: float | None = None) -> int:
         """Delete messages last seen before the retention window; return the deliveries removed."""

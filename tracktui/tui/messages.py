@@ -61,10 +61,12 @@ class NewerRows(Message):
 class RecipientsLoaded(Message):
     """Every recipient of one message, for a message node being expanded."""
 
-    def __init__(self, message_key: int, rows: list[DeliveryRow]) -> None:
+    def __init__(self, message_key: int, rows: list[DeliveryRow], notices: list[DeliveryRow] | None = None) -> None:
         super().__init__()
         self.message_key = message_key
         self.rows = rows
+        self.notices = notices or []
+        """Bounce/delay notifications our server sent back about this message."""
 
 
 class AttemptsLoaded(Message):

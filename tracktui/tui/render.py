@@ -107,6 +107,20 @@ def recipient_label(row: DeliveryRow) -> Text:
     return label
 
 
+NOTICE_WORDS = {"non-delivery": "non-delivery notice", "delay": "delay warning", "success": "delivery receipt"}
+
+
+def notice_label(row: DeliveryRow, tz: tzinfo) -> Text:
+    """``↩ non-delivery notice to alice@example.com  delivered 2014-10-27 15:30``: a DSN we sent back."""
+    label = Text("↩ ", style="magenta")
+    kind = row.notice_kind.value if row.notice_kind is not None else "non-delivery"
+    label.append(NOTICE_WORDS.get(kind, "notice"), style="magenta")
+    label.append(" to ")
+    label.append(safe(row.recipient, limit=MAX_LABEL) or "null", style="cyan")
+    label.append(f"  {STATUS_WORDS[row.status]} {local_time(row.time, tz)}", style="dim")
+    return label
+
+
 def attempt_label(attempt: AttemptRow, tz: tzinfo) -> Text:
     """``⟳ 2014-10-27 15:24:35 mx.example.com[1.2.3.4]: 451 4.7.1 try later``: one attempt node."""
     label = mark(RESULT_STATUS[attempt.result])

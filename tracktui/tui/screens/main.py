@@ -130,7 +130,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="children", exit_on_error=False, name="recipients")
     def _recipients(self, message_key: int) -> None:
         assert self.cache is not None
-        self.post_message(msg.RecipientsLoaded(message_key, self.cache.message_deliveries(message_key)))
+        rows = self.cache.message_deliveries(message_key)
+        self.post_message(msg.RecipientsLoaded(message_key, rows, self.cache.notices_for(message_key)))
 
     @work(thread=True, group="children", exit_on_error=False, name="attempts")
     def _attempts(self, delivery_id: int) -> None:
@@ -292,7 +293,7 @@ class MainScreen(Screen[None]):
         self._attempts(event.delivery_id)
 
     def on_recipients_loaded(self, message: msg.RecipientsLoaded) -> None:
-        self.query_one(DeliveryTree).fill_recipients(message.message_key, message.rows)
+        self.query_one(DeliveryTree).fill_recipients(message.message_key, message.rows, message.notices)
 
     def on_attempts_loaded(self, message: msg.AttemptsLoaded) -> None:
         self.query_one(DeliveryTree).fill_attempts(message.delivery_id, message.attempts)

@@ -23,7 +23,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tracktui.model import AttemptRow, DeliveryRow, Status
-from tracktui.tui.render import attempt_label, message_label, recipient_label, worst
+from tracktui.tui.render import attempt_label, message_label, notice_label, recipient_label, worst
 
 PREFETCH_LINES = 8
 """Ask for the next page when the cursor is this close to the last line."""
@@ -185,8 +185,10 @@ class DeliveryTree(Tree[NodeData]):
 
     # -- lazy children ---------------------------------------------------------------------
 
-    def fill_recipients(self, message_key: int, rows: list[DeliveryRow]) -> None:
-        """Replace a message node's "loading" leaf with its recipients."""
+    def fill_recipients(
+        self, message_key: int, rows: list[DeliveryRow], notices: Iterable[DeliveryRow] = ()
+    ) -> None:
+        """Replace a message node's "loading" leaf with its recipients, then the notices sent about it."""
         node = self._messages.get(message_key)
         if node is None or not isinstance(node.data, MessageData):
             return
@@ -194,6 +196,10 @@ class DeliveryTree(Tree[NodeData]):
         for row in rows:
             child = node.add(recipient_label(row), RecipientData(row), allow_expand=row.attempt_count > 0)
             self._recipients[row.delivery_id] = child
+        for notice in notices:
+            label = notice_label(notice, self.tz)
+            child = node.add(label, RecipientData(notice), allow_expand=notice.attempt_count > 0)
+            self._recipients[notice.delivery_id] = child
         if not rows:
             node.add_leaf(Text("no recipients recorded", style="dim italic"), PlaceholderData())
         node.data.loaded = True
