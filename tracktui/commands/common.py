@@ -53,7 +53,10 @@ def open_cache(args: argparse.Namespace, config: Config) -> Cache:
     """Open the cache the options and config name (caller closes it; it is a context manager)."""
     from tracktui.cache import Cache
 
-    return Cache.open(cache_url_for(args, config), retention_days=config.retention_days)
+    cache = Cache.open(cache_url_for(args, config), retention_days=config.retention_days)
+    for notice in cache.notices:  # e.g. "cache ... was made by an older tracktui; rebuilt"
+        print(f"tracktui: {sanitize(notice, max_length=500)}", file=sys.stderr)
+    return cache
 
 
 def now_and_zone() -> tuple[datetime, tzinfo]:
@@ -272,9 +275,11 @@ def print_sync_problems(report: SyncReport, file: IO[str]) -> None:
         if result.error is not None:
             print(f"tracktui: {sanitize(str(result.error), max_length=500)}", file=file)
         if result.malformed:
+            first = result.malformed_examples[0] if result.malformed_examples else ""
             print(
                 f"tracktui: {sanitize(result.url, max_length=200)}: skipped {result.malformed:,} malformed "
-                f"line{'s' if result.malformed != 1 else ''}",
+                f"line{'s' if result.malformed != 1 else ''}"
+                + (f" (first: {sanitize(first, max_length=120)})" if first else ""),
                 file=file,
             )
 

@@ -52,7 +52,7 @@ class JournalSource(SSHSource):
         label = f"journal:{unit}"
         cmd = journal_command(self.parsed.journalctl, unit, cursor if isinstance(cursor, str) else None, since,
                               sudo=self.parsed.sudo)
-        stream = ChannelStream(conn, cmd, host=self.host_hint, what=f"the journal of {unit}")
+        stream = ChannelStream(conn, cmd, host=self.parsed.host, what=f"the journal of {unit}")
         splitter = LineSplitter(0)
         lines_done = 0
         try:
@@ -104,14 +104,14 @@ class JournalSource(SSHSource):
         text = stream.stderr.decode("utf-8", "replace")
         lower = text.lower()
         if status == 127 or "not found" in lower:
-            raise SourceError(f"{self.host_hint}: {self.parsed.journalctl} not found; the host has no systemd "
+            raise SourceError(f"{self.parsed.host}: {self.parsed.journalctl} not found; the host has no systemd "
                               "journal: read its log files instead (ssh://host/var/log/mail.log*)")
         if "insufficient permissions" in lower or "permission denied" in lower:
-            raise SourceError(f"{self.host_hint}: not allowed to read the journal of {unit}; add the user to "
+            raise SourceError(f"{self.parsed.host}: not allowed to read the journal of {unit}; add the user to "
                               "group systemd-journal or adm, or use sudo=1")
         if "sudo:" in lower:
-            raise SourceError(f"{self.host_hint}: sudo -n needs a password for journalctl; allow it without "
+            raise SourceError(f"{self.parsed.host}: sudo -n needs a password for journalctl; allow it without "
                               "password (NOPASSWD) or add the user to group systemd-journal")
         if status != 0:
             first = text.strip().splitlines()[0] if text.strip() else f"exit status {status}"
-            raise SourceError(f"{self.host_hint}: journalctl failed for unit {unit}: {first}")
+            raise SourceError(f"{self.parsed.host}: journalctl failed for unit {unit}: {first}")
