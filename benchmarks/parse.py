@@ -106,7 +106,17 @@ def run_parse(path: Path, reference: float, limit: int | None = None, mta: str =
 
 
 def run_correlate(path: Path, reference: float, limit: int | None = None, mta: str = "postfix") -> int:
-    """Parser feeding the correlator, drained every :data:`DRAIN_EVERY` lines; returns messages drained."""
+    """Parser feeding the correlator, drained every :data:`DRAIN_EVERY` lines; returns messages drained.
+
+    Runs with the cyclic GC paused, as ``tracktui.sync`` runs its ingest loop.
+    """
+    from tracktui.gcpause import paused_gc
+
+    with paused_gc():
+        return _correlate(path, reference, limit, mta)
+
+
+def _correlate(path: Path, reference: float, limit: int | None, mta: str) -> int:
     from tracktui.correlate import Correlator
 
     parser = parser_class(mta)(tz=UTC, reference_time=reference)

@@ -233,3 +233,10 @@ def test_stable_key_is_deterministic_and_positive() -> None:
     assert stable_key("mx1", "ABC", 1000.0) == stable_key("mx1", "ABC", 1000.0)
     assert stable_key("mx1", "ABC", 1000.0) != stable_key("mx2", "ABC", 1000.0)
     assert 0 <= stable_key("x") < 2**63
+
+
+def test_hot_path_keys_equal_stable_key() -> None:
+    (message,) = run(lifecycle("ABC", 1000.0)).values()
+    assert message.key == stable_key(HOST, "ABC", 1000.0)
+    bob = message.deliveries["bob@example.net"]
+    assert bob.key == stable_key(message.key, "bob@example.net")
