@@ -16,6 +16,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Raw log lines", "raw_log", "The log lines of the selected message (l)"),
     ("Toggle details pane", "toggle_details", "Show or hide the details (d)"),
     ("Export PDF", "export", "The current view as a PDF report (e)"),
+    ("Monthly PDF report by e-mail", "subscription", "Send me a monthly PDF report: the address, or none (m)"),
     ("Help: keys", "help", "Every key (?)"),
     ("Quit", "quit", "Leave tracktui (q)"),
 )

@@ -23,6 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("l", "Raw log lines of the selected message"),
     ("d", "Show or hide the details pane"),
     ("e", "Export the current view as a PDF report"),
+    ("m", "Monthly PDF report by e-mail: subscribe, change the address or unsubscribe"),
     ("Ctrl+P", "Command palette: every action by name"),
     ("?", "This help"),
     ("q", "Quit (Ctrl+Q works everywhere)"),

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from tracktui.cache import Cache
     from tracktui.sync import SyncProgress
     from tracktui.tui.options import AppOptions
+    from tracktui.tui.screens.subscription import Subscription
 
 STATUS_KEYS = {"delivered": "s", "temporary": "t", "permanent": "p", "all": "a"}
 
@@ -62,6 +63,8 @@ class MainScreen(Screen[None]):
         Binding("l", "raw_log", "Log", tooltip="Show the raw log lines of the selected message"),
         Binding("d", "toggle_details", "Details", tooltip="Show or hide the details pane"),
         Binding("e", "export", "PDF", tooltip="Export the current view as a PDF report"),
+        Binding("m", "subscription", "Monthly", show=False,
+                tooltip="Send me a monthly PDF report: subscribe, change the address or unsubscribe"),
         Binding("escape", "focus_tree", "Results", show=False),
         Binding("question_mark", "help", "Help", tooltip="List every key"),
         Binding("q", "quit", "Quit"),
@@ -426,6 +429,16 @@ class MainScreen(Screen[None]):
 
     def on_export_finished(self, message: msg.ExportFinished) -> None:
         self.notify(f"Report written to {safe(message.path)}", title="PDF export", markup=False, timeout=10)
+
+    def action_subscription(self) -> None:
+        """The monthly report dialog; it reads and writes the config file the app was started with."""
+        from tracktui.tui.screens.subscription import SubscriptionScreen
+
+        self.app.push_screen(SubscriptionScreen(self.options.config_path), self._subscription_saved)
+
+    def _subscription_saved(self, result: Subscription | None) -> None:
+        if result is not None:
+            self.notify(result.words(), title="Monthly PDF report", markup=False, timeout=12)
 
     def action_help(self) -> None:
         from tracktui.tui.screens.help import HelpScreen
