@@ -19,7 +19,7 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="URL",
         help="file:PATH (globs pick up rotated files), ssh://[user@]host[:port]/path "
-        "or ssh://[user@]host[:port]?journal=UNIT; repeat for several",
+        "or ssh://[user@]host[:port]?journal=UNIT; options ?host=NAME&mta=...&sudo=1; repeat for several",
     )
     parser.add_argument("--profile", action="append", default=[], metavar="NAME",
                         help="host profile from the config file; repeat for several")
