@@ -2,11 +2,14 @@
 
 Writes a ``--lines`` line log (``tracktui.samples.busy_postfix_lines``) once,
 then, for each run, syncs it with ``tracktui.sync.sync_sources`` (file source
--> parser -> correlator -> ``Cache.commit_batch``, then prune) into a fresh
-cache in a child process, and reports lines/s (wall and CPU), peak RSS
-(``ru_maxrss`` of the child) and the cache's size per million deliveries —
-medians over the runs. A second series runs the same sync with a cache that
-stores nothing, to show how much of the time is parsing + correlating.
+-> parser -> correlator -> ``Cache.commit_rows``, then prune) into a fresh
+cache in a child process, twice: parsing inline (``pipeline=False``) and in a
+worker process overlapping the cache writes (``pipeline=True``, what a large
+sync uses). It reports lines/s (wall and CPU of the main process), peak RSS
+(``ru_maxrss`` of the child, and of its parsing worker) and the cache's size
+per million deliveries — medians over the runs, and the pipeline's speed-up.
+A last series runs the inline sync with a cache that stores nothing, to show
+how much of the time is parsing + correlating.
 
 Goal: 200,000 lines/s end to end on a 2-core machine.
 
@@ -44,6 +47,9 @@ class NullCache:
     def commit_batch(self, *args: object, **kwargs: object) -> None:
         return None
 
+    def commit_rows(self, *args: object, **kwargs: object) -> None:
+        return None
+
     def prune(self, *args: object, **kwargs: object) -> int:
         return 0
 
@@ -61,14 +67,14 @@ def write_log(path: Path, lines: int) -> None:
             out.write("\n")
 
 
-def child(log: Path, db: str | None) -> None:
+def child(log: Path, db: str | None, pipeline: bool) -> None:
     """One run, in its own process so ``ru_maxrss`` is this run's peak."""
     from tracktui.cache import Cache
     from tracktui.sync import sync_sources
 
     cache: Any = Cache.open(db) if db is not None else NullCache()
     wall, cpu = time.perf_counter(), time.process_time()
-    report = sync_sources(cache, [f"file:{log}"])
+    report = sync_sources(cache, [f"file:{log}"], pipeline=pipeline)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     unique = 0
     if db is not None:
@@ -78,11 +84,12 @@ def child(log: Path, db: str | None) -> None:
         cache.close()
     errors = [str(e) for e in report.errors]
     print(json.dumps({"wall": wall, "cpu": cpu, "lines": report.lines, "deliveries": unique,
-                      "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "errors": errors}))
+                      "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      "worker_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "errors": errors}))
 
 
-def run_child(log: Path, db: str | None) -> dict[str, Any]:
-    cmd = [sys.executable, str(HERE), "--child", str(log), str(db) if db else "-"]
+def run_child(log: Path, db: str | None, mode: str) -> dict[str, Any]:
+    cmd = [sys.executable, str(HERE), "--child", str(log), str(db) if db else "-", mode]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -106,10 +113,10 @@ def main() -> int:
     ap.add_argument("--dir", help="work directory (log reused if present); default a temporary one")
     ap.add_argument("--cache-url", help="sync into this (empty) cache URL instead, e.g. postgresql://...; "
                     "the size is then not measured")
-    ap.add_argument("--child", nargs=2, metavar=("LOG", "DB"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=3, metavar=("LOG", "DB", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(Path(args.child[0]), None if args.child[1] == "-" else args.child[1])
+        child(Path(args.child[0]), None if args.child[1] == "-" else args.child[1], args.child[2] == "process")
         return 0
 
     tmp = None if args.dir else tempfile.TemporaryDirectory(prefix="tracktui-ingest-")
@@ -121,37 +128,48 @@ def main() -> int:
         t = time.perf_counter()
         write_log(log, args.lines)
         print(f"generated {args.lines:,} lines ({log.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s")
-    full: list[dict[str, Any]] = []
+    series: dict[str, list[dict[str, Any]]] = {"inline": [], "process": []}
     sizes: list[int] = []
     for n in range(args.runs):
-        db = work / f"run{n}" / "cache.sqlite3"
-        for old in db.parent.glob("cache.sqlite3*"):
-            old.unlink()
-        db.parent.mkdir(exist_ok=True)
-        if args.cache_url:
-            reset_postgres(args.cache_url)
-        result = run_child(log, args.cache_url or str(db))
-        if result["errors"]:
-            print("sync errors:", result["errors"])
-            return 1
-        full.append(result)
-        sizes.append(sum(p.stat().st_size for p in db.parent.glob("cache.sqlite3*")))
-        print(f"  run {n + 1}: {result['lines'] / result['wall']:,.0f} lines/s wall, "
-              f"{result['lines'] / result['cpu']:,.0f} lines/s CPU, peak RSS {result['maxrss_kb'] / 1024:,.0f} MB")
-    null = [run_child(log, None) for _ in range(args.runs)]
+        for mode, full in series.items():  # interleaved, so both modes see the same machine load
+            db = work / f"run{n}-{mode}" / "cache.sqlite3"
+            for old in db.parent.glob("cache.sqlite3*"):
+                old.unlink()
+            db.parent.mkdir(exist_ok=True)
+            if args.cache_url:
+                reset_postgres(args.cache_url)
+            result = run_child(log, args.cache_url or str(db), mode)
+            if result["errors"]:
+                print("sync errors:", result["errors"])
+                return 1
+            full.append(result)
+            if mode == "process":
+                sizes.append(sum(p.stat().st_size for p in db.parent.glob("cache.sqlite3*")))
+            print(f"  run {n + 1} {mode:7}: {result['lines'] / result['wall']:,.0f} lines/s wall, "
+                  f"{result['lines'] / result['cpu']:,.0f} lines/s main-process CPU, "
+                  f"peak RSS {result['maxrss_kb'] / 1024:,.0f} MB (worker {result['worker_maxrss_kb'] / 1024:,.0f} MB)")
+    null = [run_child(log, None, "inline") for _ in range(args.runs)]
 
     def med(rows: list[dict[str, Any]], key: str) -> float:
         return statistics.median(r[key] for r in rows)
 
+    full = series["process"]
     lines, deliveries = full[0]["lines"], full[0]["deliveries"]
+    if {r["deliveries"] for rows in series.values() for r in rows} != {deliveries}:
+        print("the two modes stored different numbers of deliveries")
+        return 1
     size = statistics.median(sizes) if not args.cache_url else 0
     print(f"log: {lines:,} lines -> {deliveries:,} deliveries ({lines / max(deliveries, 1):.1f} lines each)")
-    print(f"end to end (median of {args.runs}): {lines / med(full, 'wall'):,.0f} lines/s wall, "
-          f"{lines / med(full, 'cpu'):,.0f} lines/s CPU, {med(full, 'wall'):.1f} s; "
-          f"peak RSS {med(full, 'maxrss_kb') / 1024:,.0f} MB")
+    for mode, rows in series.items():
+        print(f"end to end, {mode:7} (median of {args.runs}): {lines / med(rows, 'wall'):,.0f} lines/s wall, "
+              f"{lines / med(rows, 'cpu'):,.0f} lines/s main-process CPU, {med(rows, 'wall'):.1f} s; "
+              f"peak RSS {med(rows, 'maxrss_kb') / 1024:,.0f} MB "
+              f"(worker {med(rows, 'worker_maxrss_kb') / 1024:,.0f} MB)")
+    print(f"pipeline speed-up (inline wall / process wall): "
+          f"{med(series['inline'], 'wall') / med(full, 'wall'):.2f}x")
     print(f"parse + correlate only (no cache): {lines / med(null, 'wall'):,.0f} lines/s wall, "
-          f"{lines / med(null, 'cpu'):,.0f} lines/s CPU; cache share of CPU "
-          f"{1 - med(null, 'cpu') / med(full, 'cpu'):.0%}")
+          f"{lines / med(null, 'cpu'):,.0f} lines/s CPU; cache share of inline CPU "
+          f"{1 - med(null, 'cpu') / med(series['inline'], 'cpu'):.0%}")
     if size:
         print(f"cache size: {size / 1e6:,.0f} MB for {deliveries:,} deliveries = "
               f"{size / 1e6 / (deliveries / 1e6):,.0f} MB per million deliveries")

@@ -5,23 +5,34 @@ host loses nothing the others brought. Each batch of lines is committed in
 one cache transaction together with the source's position after it and the
 state of the messages still in the queue, so an interrupted sync (even
 SIGKILL) leaves the cache consistent and the next sync resumes exactly
-where the last committed batch ended.
+where the last committed batch ended. A large read is parsed in a worker
+process (:mod:`tracktui.pipeline`) while this process writes the batches
+before it; a small one is parsed inline.
 """
 
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from tracktui.correlate import DEFAULT_STALE_AFTER, Correlator
+from tracktui.correlate import DEFAULT_STALE_AFTER
 from tracktui.errors import SourceError, TracktuiError
 from tracktui.gcpause import paused_gc
-from tracktui.parsers.base import Parser, ParseStats
-from tracktui.parsers.detect import detect_mta, make_parser
+from tracktui.parsers.base import ParseStats
+from tracktui.pipeline import (
+    PROCESS_MIN_LINES,
+    BatchOutput,
+    LocalStage,
+    ProcessStage,
+    RowBuilder,
+    process_available,
+)
 
 if TYPE_CHECKING:
     from tracktui.cache import Cache
@@ -101,11 +112,13 @@ def sync_sources(
     retention_days: int = 60,
     should_stop: Callable[[], bool] | None = None,
     now: float | None = None,
+    pipeline: bool | None = None,
 ) -> SyncReport:
     """Sync every source (the URLs plus each profile's sources) in parallel, then prune the cache.
 
     Errors are collected per source in the report, never raised: the caller
     decides what a failed host means (the CLI's exit code, the TUI's message).
+    ``pipeline`` chooses where parsing runs (see :func:`_sync_one`); leave it ``None``.
     """
     from tracktui.sources import open_source
 
@@ -134,7 +147,7 @@ def sync_sources(
                     wanted = source.mta_hint
                 profile_tz = _profile_zone(profile) or tz
                 _sync_one(cache, source, result, mta=wanted, tz=profile_tz, emit=emit,
-                          should_stop=should_stop, now=now)
+                          should_stop=should_stop, now=now, pipeline=pipeline)
             emit(SyncProgress(source=url, host=result.host, phase="done", bytes_done=result.bytes_read,
                               lines=result.lines, deliveries=result.deliveries))
         except TracktuiError as error:
@@ -167,65 +180,85 @@ def _sync_one(
     emit: ProgressCallback,
     should_stop: Callable[[], bool] | None,
     now: float | None,
+    pipeline: bool | None,
 ) -> None:
-    """Read one source to its end, committing batch by batch."""
+    """Read one source to its end, committing batch by batch.
+
+    Parsing runs inline for small reads and in a worker process for large
+    ones (``pipeline``: ``None`` picks by :data:`PROCESS_MIN_LINES`, ``True``
+    or ``False`` force it); both write exactly the same rows.
+    """
     source_id = source.url
-    correlator = Correlator(source_id)
-    correlator.restore(cache.load_live(source_id))
+    live = cache.load_live(source_id)
     state = cache.source_state(source_id)
     stats = ParseStats()
-    with paused_gc():
-        _read_all(cache, source, source_id, correlator, state, result, stats, mta=mta, tz=tz, emit=emit,
-                  should_stop=should_stop, now=now)
-
-
-def _read_all(
-    cache: Cache,
-    source: Source,
-    source_id: str,
-    correlator: Correlator,
-    state: dict[str, Any] | None,
-    result: SourceResult,
-    stats: ParseStats,
-    *,
-    mta: str | None,
-    tz: tzinfo | None,
-    emit: ProgressCallback,
-    should_stop: Callable[[], bool] | None,
-    now: float | None,
-) -> None:
-    """The hot loop of one source: batches in, parsed, correlated, committed with their cursor."""
-    parser: Parser | None = None
-    stream: str | None = None
-    bytes_seen = 0
-    last_state: dict[str, Any] = state or {}
 
     def forward(event: ProgressEvent) -> None:
         emit(SyncProgress(source=source.url, host=event.host or source.host_hint, phase=event.phase,
                           bytes_done=event.bytes_done, bytes_total=event.bytes_total,
                           lines=result.lines, deliveries=result.deliveries, label=event.label))
 
-    batch: LineBatch
-    for batch in source.read(state, progress=forward, should_stop=should_stop):
-        if batch.stream != stream or parser is None:
-            parser = _parser_for(batch, mta or result.mta, tz=tz, default_host=source.host_hint)
-            stream = batch.stream
-            if parser is not None:
-                result.mta = parser.mta
-        if parser is not None:
-            parse = parser.parse
-            feed = correlator.feed
-            for line in batch.lines:
-                event = parse(line)
-                if event is not None:
-                    feed(event)
-            _merge_stats(stats, parser.stats)
-            parser.stats = ParseStats()
-        messages = correlator.drain()
-        cache.commit_batch(source_id, messages, batch.state, url=source.url,
-                           hosts={message.host for message in messages})
+    if not process_available():
+        pipeline = False
+    with paused_gc():
+        batches = iter(source.read(state, progress=forward, should_stop=should_stop))
+        head: list[LineBatch] = []
+        if pipeline is not False:
+            wanted = 1 if pipeline else PROCESS_MIN_LINES
+            pending = 0
+            while pending < wanted:
+                batch = next(batches, None)
+                if batch is None:
+                    break
+                head.append(batch)
+                pending += len(batch.lines)
+            if pipeline is None:
+                pipeline = pending >= wanted  # a small read ends before the threshold: not worth a process
+        stage: LocalStage | ProcessStage
+        if pipeline:
+            stage = ProcessStage(source.url, source_id, mta=mta, tz=tz, default_host=source.host_hint, live=live)
+        else:
+            stage = LocalStage(RowBuilder(source_id, mta=mta, tz=tz, default_host=source.host_hint, live=live))
+        del live
+        try:
+            _read_all(cache, source, stage, chain(head, batches), state, result, stats, emit=emit,
+                      should_stop=should_stop, now=now)
+        finally:
+            stage.close()
+
+
+def _read_all(
+    cache: Cache,
+    source: Source,
+    stage: LocalStage | ProcessStage,
+    batches: Iterator[LineBatch],
+    state: dict[str, Any] | None,
+    result: SourceResult,
+    stats: ParseStats,
+    *,
+    emit: ProgressCallback,
+    should_stop: Callable[[], bool] | None,
+    now: float | None,
+) -> None:
+    """The hot loop of one source: batches in, turned into rows by ``stage``, committed with their cursor.
+
+    Up to ``stage.depth`` batches are handed over before the oldest one's rows
+    are taken and committed: with a worker process, the main process reads
+    and writes while the worker parses the batches after it.
+    """
+    source_id = source.url
+    last_state: dict[str, Any] = state or {}
+    bytes_seen = 0
+
+    def commit(batch: LineBatch, out: BatchOutput) -> None:
+        nonlocal bytes_seen, last_state
+        cache.commit_rows(source_id, out.rows, batch.state, url=source.url)
+        if out.mta is not None:
+            result.mta = out.mta
+        if out.stats is not None:
+            _merge_stats(stats, out.stats)
         result.lines += len(batch.lines)
-        result.deliveries += sum(len(message.deliveries) for message in messages)
+        result.deliveries += out.deliveries
         bytes_seen += batch.bytes_read
         result.bytes_read = bytes_seen
         emit(SyncProgress(source=source.url, host=source.host_hint, phase="reading", bytes_done=bytes_seen,
@@ -234,21 +267,23 @@ def _read_all(
         result.events = stats.events
         result.malformed = stats.malformed
         result.malformed_examples = stats.malformed_examples[:5]
+
+    in_flight: deque[LineBatch] = deque()
+    for batch in batches:
+        stage.submit(batch.stream, batch.reference_time, batch.lines)
+        in_flight.append(batch)
+        while len(in_flight) > stage.depth:
+            commit(in_flight.popleft(), stage.result())
+            if should_stop is not None and should_stop():
+                return
+    while in_flight:
+        commit(in_flight.popleft(), stage.result())
         if should_stop is not None and should_stop():
             return
     reference = now if now is not None else _time.time()
-    if correlator.close_stale(reference - DEFAULT_STALE_AFTER):
-        messages = correlator.drain()
-        cache.commit_batch(source_id, messages, last_state, url=source.url,
-                           hosts={message.host for message in messages})
-
-
-def _parser_for(batch: LineBatch, mta: str | None, *, tz: tzinfo | None, default_host: str) -> Parser | None:
-    """A fresh parser for a new stream: its reference time (for year-less stamps) is the file's."""
-    name = mta or detect_mta(batch.lines)
-    if name is None:
-        return None
-    return make_parser(name, tz=tz, reference_time=batch.reference_time, default_host=default_host)
+    out_stale = stage.finish(reference - DEFAULT_STALE_AFTER)
+    if out_stale is not None:
+        cache.commit_rows(source_id, out_stale.rows, last_state, url=source.url)
 
 
 def _merge_stats(total: ParseStats, part: ParseStats) -> None:

@@ -38,6 +38,11 @@ DELIVERY_COLUMNS = (
 ATTEMPT_COLUMNS = ("delivery_id", "seq", "time", "result", "relay", "delay", "code", "dsn", "reply")
 RAW_COLUMNS = ("message_key", "seq", "text")
 
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+"""Message, delivery, attempt and raw-line rows of one batch, in the column orders above."""
+_HOST = MESSAGE_COLUMNS.index("host")
+_LAST_SEEN = MESSAGE_COLUMNS.index("last_seen")
+
 
 def domain_of(address: str) -> str:
     """Lowercased domain of an address (``""`` when it has none)."""
@@ -58,6 +63,57 @@ def _insert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, updat
     else:
         action = "DO NOTHING"
     return f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT ({conflict}) {action}"
+
+
+def build_rows(source_id: str, messages: Iterable[Message]) -> Rows:
+    """Message, delivery, attempt and raw-line rows for one batch (deduplicated by key, sorted by key).
+
+    The hot loop of ingest: plain tuples, address forms memoised per batch, rows sorted by
+    primary key so the table B-trees are written page by page rather than at random. Pure
+    (no database), so the sync pipeline can build rows in a worker process and ship them.
+    """
+    msg_rows: dict[int, tuple[Any, ...]] = {}
+    dlv_rows: dict[int, tuple[Any, ...]] = {}
+    att_rows: list[tuple[Any, ...]] = []
+    raw_rows: list[tuple[Any, ...]] = []
+    status_code = STATUS_TO_CODE
+    result_code = RESULT_TO_CODE
+    forms: dict[str, tuple[str, str]] = {}  # address -> (lowercased, domain)
+    dumps = json.dumps
+    for m in messages:
+        key = m.key
+        notice = m.notice_kind.value if m.notice_kind is not None else None
+        msg_rows[key] = (
+            key, source_id, m.host, m.mta, m.queue_id, m.message_id, m.sender, m.subject, m.size, m.nrcpt,
+            m.client, m.first_seen, m.last_seen, m.expired, m.live, m.notice_of_key, notice,
+            dumps(m.pending, sort_keys=True) if m.pending else None, m.line_count,
+        )
+        sender = m.sender or ""
+        sform = forms.get(sender)
+        if sform is None:
+            sform = forms[sender] = (sender.lower(), domain_of(sender))
+        head = (key, m.host, m.mta, m.queue_id, m.message_id, m.sender, sform[0], sform[1])
+        middle = (m.subject, m.size, m.client, m.expired, notice, m.first_seen)
+        for d in m.deliveries.values():
+            rcpt = d.recipient
+            rform = forms.get(rcpt)
+            if rform is None:
+                rform = forms[rcpt] = (rcpt.lower(), domain_of(rcpt))
+            last = d.last
+            tail = (status_code[d.status], d.time, d.attempt_count, last.relay, last.delay, last.code, last.dsn,
+                    last.reply) if last is not None else \
+                (status_code[d.status], d.time, d.attempt_count, None, None, None, None, None)
+            dlv_rows[d.key] = (d.key, *head, rcpt, *rform, d.orig_recipient, *middle, *tail)
+            if d.attempts:
+                first = d.attempt_count - len(d.attempts)
+                for i, a in enumerate(d.attempts, first):
+                    att_rows.append((d.key, i, a.time, result_code[a.result], a.relay, a.delay, a.code,
+                                     a.dsn, a.reply))
+        if m.lines:
+            raw_rows.append((key, m.line_count - len(m.lines), "\n".join(m.lines)))
+    by_key = itemgetter(0)  # keys are unique per table (attempts: a stable sort keeps their seq order)
+    return (sorted(msg_rows.values(), key=by_key), sorted(dlv_rows.values(), key=by_key),
+            sorted(att_rows, key=by_key), sorted(raw_rows, key=by_key))
 
 
 class BatchWriter:
@@ -90,65 +146,29 @@ class BatchWriter:
 
             execute_values(cursor, self._sql[name], rows, page_size=2000)
 
-    def rows(self, source_id: str, messages: Iterable[Message]) -> tuple[list[tuple[Any, ...]], ...]:
-        """Message, delivery, attempt and raw-line rows for one batch (deduplicated by key, sorted by key).
-
-        The hot loop of ingest: plain tuples, address forms memoised per batch, rows sorted by
-        primary key so the table B-trees are written page by page rather than at random.
-        """
-        msg_rows: dict[int, tuple[Any, ...]] = {}
-        dlv_rows: dict[int, tuple[Any, ...]] = {}
-        att_rows: list[tuple[Any, ...]] = []
-        raw_rows: list[tuple[Any, ...]] = []
-        status_code = STATUS_TO_CODE
-        result_code = RESULT_TO_CODE
-        forms: dict[str, tuple[str, str]] = {}  # address -> (lowercased, domain)
-        dumps = json.dumps
-        for m in messages:
-            key = m.key
-            notice = m.notice_kind.value if m.notice_kind is not None else None
-            msg_rows[key] = (
-                key, source_id, m.host, m.mta, m.queue_id, m.message_id, m.sender, m.subject, m.size, m.nrcpt,
-                m.client, m.first_seen, m.last_seen, m.expired, m.live, m.notice_of_key, notice,
-                dumps(m.pending, sort_keys=True) if m.pending else None, m.line_count,
-            )
-            sender = m.sender or ""
-            sform = forms.get(sender)
-            if sform is None:
-                sform = forms[sender] = (sender.lower(), domain_of(sender))
-            head = (key, m.host, m.mta, m.queue_id, m.message_id, m.sender, sform[0], sform[1])
-            middle = (m.subject, m.size, m.client, m.expired, notice, m.first_seen)
-            for d in m.deliveries.values():
-                rcpt = d.recipient
-                rform = forms.get(rcpt)
-                if rform is None:
-                    rform = forms[rcpt] = (rcpt.lower(), domain_of(rcpt))
-                last = d.last
-                tail = (status_code[d.status], d.time, d.attempt_count, last.relay, last.delay, last.code, last.dsn,
-                        last.reply) if last is not None else \
-                    (status_code[d.status], d.time, d.attempt_count, None, None, None, None, None)
-                dlv_rows[d.key] = (d.key, *head, rcpt, *rform, d.orig_recipient, *middle, *tail)
-                if d.attempts:
-                    first = d.attempt_count - len(d.attempts)
-                    for i, a in enumerate(d.attempts, first):
-                        att_rows.append((d.key, i, a.time, result_code[a.result], a.relay, a.delay, a.code,
-                                         a.dsn, a.reply))
-            if m.lines:
-                raw_rows.append((key, m.line_count - len(m.lines), "\n".join(m.lines)))
-        by_key = itemgetter(0)  # keys are unique per table (attempts: a stable sort keeps their seq order)
-        return (sorted(msg_rows.values(), key=by_key), sorted(dlv_rows.values(), key=by_key),
-                sorted(att_rows, key=by_key), sorted(raw_rows, key=by_key))
+    def rows(self, source_id: str, messages: Iterable[Message]) -> Rows:
+        """Rows for one batch: see :func:`build_rows`."""
+        return build_rows(source_id, messages)
 
     def commit(self, conn: Any, source_id: str, messages: Sequence[Message], state: dict[str, Any], *, url: str,
                hosts: Iterable[str], now: float) -> None:
         """Write one batch and the source state on DB-API connection ``conn``, inside the caller's transaction."""
-        msg_rows, dlv_rows, att_rows, raw_rows = self.rows(source_id, messages)
+        self.commit_rows(conn, source_id, build_rows(source_id, messages), state, url=url, hosts=hosts, now=now)
+
+    def commit_rows(self, conn: Any, source_id: str, rows: Rows, state: dict[str, Any], *, url: str,
+                    hosts: Iterable[str] = (), now: float) -> None:
+        """Write rows made by :func:`build_rows` and the source state, inside the caller's transaction.
+
+        Each host of the message rows (plus ``hosts``) gets its newest ``last_seen``.
+        """
+        msg_rows, dlv_rows, att_rows, raw_rows = rows
         cursor = conn.cursor()
         try:
             newest: dict[str, float] = dict.fromkeys((h for h in hosts if h), 0.0)
-            for m in messages:
-                if m.host and m.last_seen > newest.get(m.host, 0.0):
-                    newest[m.host] = m.last_seen
+            for row in msg_rows:
+                host, seen = row[_HOST], row[_LAST_SEEN]
+                if host and seen > newest.get(host, 0.0):
+                    newest[host] = seen
             p = self.param
             bigger = "MAX" if self.sqlite else "GREATEST"
             if newest:
