@@ -8,6 +8,7 @@ from typing import IO
 
 from tracktui.commands.common import load_config_for, open_cache, profiles_for, sync_exit_code, sync_from_args
 from tracktui.errors import UsageError
+from tracktui.textsafe import sanitize
 
 
 def run_sync(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
@@ -30,11 +31,10 @@ def run_sync(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[st
     for result in report.results:
         if result.error is not None:
             continue
-        name = result.host or result.url
-        line = f"{name}: {result.lines:,} lines, {result.deliveries:,} deliveries"
+        line = f"{sanitize(result.url, max_length=200)}: {result.lines:,} lines, {result.deliveries:,} deliveries"
         if result.mta:
             line += f" ({result.mta})"
-        print(f"{line} — {result.url}", file=out)
+        print(line, file=out)
     if report.pruned:
         print(f"pruned {report.pruned:,} deliveries older than {config.retention_days} days", file=out)
     return sync_exit_code(report)
