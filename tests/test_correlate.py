@@ -240,3 +240,15 @@ def test_hot_path_keys_equal_stable_key() -> None:
     assert message.key == stable_key(HOST, "ABC", 1000.0)
     bob = message.deliveries["bob@example.net"]
     assert bob.key == stable_key(message.key, "bob@example.net")
+
+
+def test_attempt_carries_every_field_of_its_event() -> None:
+    events = [
+        ev(EventKind.QUEUED, 1.0),
+        attempt(2.0, "r@example.net", AttemptResult.DEFERRED, relay="mx[192.0.2.1]:25", delay=3.5, code=451,
+                dsn="4.7.1", reply="try later"),
+    ]
+    (message,) = run(events).values()
+    (only,) = message.deliveries["r@example.net"].attempts
+    assert (only.time, only.result, only.relay, only.delay, only.code, only.dsn, only.reply) == (
+        2.0, AttemptResult.DEFERRED, "mx[192.0.2.1]:25", 3.5, 451, "4.7.1", "try later")

@@ -329,23 +329,19 @@ class Correlator:
 
 
 def _record(delivery: Delivery, event: Event, result: AttemptResult, status: Status) -> None:
-        attempt = Attempt(
-            time=event.time,
-            result=result,
-            relay=event.relay if event.relay is not None else event.client,
-            delay=event.delay,
-            code=event.code,
-            dsn=event.dsn,
-            reply=event.reply,
-        )
-        delivery.attempts.append(attempt)
-        delivery.attempt_count += 1
-        delivery.last = attempt
-        delivery.status = status
-        if event.time >= delivery.time:
-            delivery.time = event.time
-        if event.orig_recipient and not delivery.orig_recipient:
-            delivery.orig_recipient = event.orig_recipient
+    """Append one attempt to a delivery and make it the delivery's current state."""
+    relay = event.relay
+    # Positional: Attempt(time, result, relay, delay, code, dsn, reply) -- this runs once per attempt line.
+    attempt = Attempt(event.time, result, relay if relay is not None else event.client, event.delay, event.code,
+                      event.dsn, event.reply)
+    delivery.attempts.append(attempt)
+    delivery.attempt_count += 1
+    delivery.last = attempt
+    delivery.status = status
+    if event.time >= delivery.time:
+        delivery.time = event.time
+    if event.orig_recipient and not delivery.orig_recipient:
+        delivery.orig_recipient = event.orig_recipient
 
 
 def _fresh_lists(message: Message) -> None:
