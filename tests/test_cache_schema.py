@@ -13,7 +13,7 @@ import pytest
 
 from tests.test_cache_ingest import make_message
 from tracktui.cache import SCHEMA_VERSION, Cache
-from tracktui.cache.db import resolve
+from tracktui.cache.db import SQLITE_PRAGMAS, connect, resolve
 from tracktui.errors import CacheError
 from tracktui.model import Filter, Status
 
@@ -50,6 +50,16 @@ def test_default_cache_is_private_wal_file_under_xdg(tmp_path: Path, monkeypatch
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sqlite_connections_checkpoint_the_wal_less_often_than_sqlite_default(tmp_path: Path) -> None:
+    """Every connection gets the larger autocheckpoint: a sync's ~60 checkpoint fsyncs per million lines become ~7."""
+    db = connect(resolve(str(tmp_path / "c.db")))
+    with db.connection_context():
+        pages = db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: durable at checkpoint
+    assert pages == SQLITE_PRAGMAS["wal_autocheckpoint"]
+    assert pages > 1000  # SQLite's default
 
 
 def test_plain_path_and_sqlite_url_open_the_same_file(tmp_path: Path) -> None:

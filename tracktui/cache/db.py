@@ -24,8 +24,15 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "foreign_keys": 1,
     "cache_size": -64000,
+    "wal_autocheckpoint": 10000,
 }
-"""Applied on every new SQLite connection (peewee runs them in ``init``'s ``pragmas``)."""
+"""Applied on every new SQLite connection (peewee runs them in ``init``'s ``pragmas``).
+
+``wal_autocheckpoint`` is 10,000 pages (~40 MB of WAL) instead of SQLite's 1,000: a large sync then
+checkpoints (and, with ``synchronous=normal``, fsyncs) ~7 times per million log lines instead of ~63,
+and index pages rewritten by several batches are copied back once. Measured +3% end to end on the
+1M-line ingest benchmark. Crash safety is unchanged: committed transactions are in the WAL either way.
+"""
 
 DEFAULT_FILENAME = "cache.sqlite3"
 
