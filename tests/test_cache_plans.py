@@ -87,3 +87,13 @@ def test_cursor_not_until_bounds_later_pages(sqlite_cache: Cache) -> None:
     assert NOW not in later[1]
     odd = sqlite_cache._reader.search_sql(flt, PageCursor(NOW + 50, 7), 100)  # a cursor past until keeps it
     assert odd is not None and NOW in odd[1]
+
+
+COVERED = [case for case in CASES if case[0] in ("all statuses", "one recipient", "one sender")]
+
+
+@pytest.mark.parametrize(("name", "flt", "index"), COVERED, ids=[c[0] for c in COVERED])
+def test_counts_are_answered_from_the_index_alone(sqlite_cache: Cache, name: str, flt: Filter, index: str) -> None:
+    """Counting a million deliveries must not look up a million rows (notices are excluded via the index)."""
+    lines = [line for line in plan(sqlite_cache, *sqlite_cache._reader.count_sql(flt)) if " deliveries" in line]
+    assert lines and all("USING COVERING INDEX" in line for line in lines), lines

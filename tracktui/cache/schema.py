@@ -14,7 +14,7 @@ import peewee as pw
 from tracktui.cache.models import Models
 from tracktui.errors import CacheError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump whenever a table, column, index or stored encoding changes."""
 
 KNOWN_TABLES = ("raw_lines", "attempts", "deliveries", "messages", "hosts", "sources", "meta")
