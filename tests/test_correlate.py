@@ -252,3 +252,36 @@ def test_attempt_carries_every_field_of_its_event() -> None:
     (only,) = message.deliveries["r@example.net"].attempts
     assert (only.time, only.result, only.relay, only.delay, only.code, only.dsn, only.reply) == (
         2.0, AttemptResult.DEFERRED, "mx[192.0.2.1]:25", 3.5, 451, "4.7.1", "try later")
+
+
+def test_hot_path_keys_equal_stable_key_for_many_and_odd_texts() -> None:
+    """Keys hashed one after another stay independent; non-ASCII and lone surrogates hash as in stable_key."""
+    recipients = ["bob@example.net", "δοκιμή@παράδειγμα.ελ", "bad\udcff@example.net", "", "x" * 300]
+    events = []
+    for number, qid in enumerate(["ABC", "DEF12", "ZZ\udc80Q"]):
+        t0 = 1000.0 + number * 0.25
+        events.append(ev(EventKind.QUEUED, t0, qid))
+        events += [attempt(t0 + 1, rcpt, AttemptResult.SENT, qid) for rcpt in recipients]
+    messages = run(events)
+    assert len(messages) == 3
+    for message in messages.values():
+        assert message.key == stable_key(HOST, message.queue_id, message.first_seen)
+        assert sorted(message.deliveries) == sorted(recipients)
+        for recipient, delivery in message.deliveries.items():
+            assert delivery.key == stable_key(message.key, recipient)
+
+
+def test_touch_after_drain_starts_fresh_lists_and_keeps_counts() -> None:
+    correlator = Correlator()
+    for event in [ev(EventKind.QUEUED, 1.0), attempt(2.0, "r@example.net", AttemptResult.DEFERRED)]:
+        correlator.feed(event)
+    (first,) = correlator.drain()
+    handed_out = (first.lines, first.deliveries["r@example.net"].attempts)
+    late = attempt(3.0, "r@example.net", AttemptResult.SENT)
+    correlator.feed(late)
+    (again,) = correlator.drain()
+    delivery = again.deliveries["r@example.net"]
+    assert again is first and again.lines == [late.line] and again.line_count == 3
+    assert [a.result for a in delivery.attempts] == [AttemptResult.SENT] and delivery.attempt_count == 2
+    assert delivery.status is Status.DELIVERED and delivery.time == 3.0 and delivery.last is delivery.attempts[0]
+    assert len(handed_out[0]) == 2 and len(handed_out[1]) == 1, "drained lists must not be modified afterwards"

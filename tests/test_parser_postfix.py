@@ -597,3 +597,20 @@ def test_multiline_remote_reply_as_postfix_joins_it() -> None:
     assert (event.result, event.dsn, event.code) == (AttemptResult.BOUNCED, "5.7.26", 550)
     assert event.relay == "gmail-smtp-in.l.google.com[142.250.1.27]:25"
     assert event.reply is not None and event.reply.endswith("DMARC failure - gsmtp (in reply to end of DATA command)")
+
+
+def test_line_start_cache_gives_what_a_fresh_parser_gives() -> None:
+    """The per-line-start memo must not outlive the stamp cache, nor apply to hosts containing '['."""
+    lines = [
+        "Nov 20 10:00:01 mx1 postfix/qmgr[7]: AB12CD34EF: from=<a@example.com>, size=10, nrcpt=1 (queue active)",
+        "Nov 20 10:00:01 mx[1] postfix/qmgr[7]: AB12CD34EF: removed",
+        "Nov 20 10:00:01 mx1 postfix/qmgr[8]: AB12CD34EF: removed",
+    ]
+    warm = PostfixParser(tz=UTC, reference_time=1_800_000_000.0)
+    for line in lines:
+        warm.parse(line)
+    for n in range(4101):  # more distinct stamps than the parser keeps: its stamp cache is emptied
+        warm.parse(f"Nov 21 {n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d} mx1 postfix/qmgr[7]: X{n}: removed")
+    for line in lines:
+        fresh = PostfixParser(tz=UTC, reference_time=1_800_000_000.0)
+        assert repr(warm.parse(line)) == repr(fresh.parse(line))

@@ -33,6 +33,8 @@ from tracktui.model import (
 _KEY_MASK = 0x7FFF_FFFF_FFFF_FFFF
 _RECENTLY_CLOSED_LIMIT = 20_000
 """How many closed (host, queue id) -> key entries to remember for late notice links."""
+_EMPTY_KEY_HASH = _blake2b(digest_size=8)
+"""Never updated: :func:`_key_of_text` hashes into copies of it."""
 DEFAULT_STALE_AFTER = 8 * 86400.0
 """A live message silent for this long lost its last lines (longer than any MTA's queue lifetime)."""
 
@@ -58,9 +60,13 @@ def stable_key(*parts: object) -> int:
 
 
 def _key_of_text(text: str) -> int:
-    """:func:`stable_key` of parts already joined with ``\x1f`` (the hot path skips the generic join)."""
-    digest = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") & _KEY_MASK
+    """:func:`stable_key` of parts already joined with ``\x1f`` (the hot path skips the generic join).
+
+    Copying an empty 8-byte blake2b is a third cheaper than building one with ``digest_size=8``.
+    """
+    hasher = _EMPTY_KEY_HASH.copy()
+    hasher.update(text.encode("utf-8", "surrogatepass"))
+    return int.from_bytes(hasher.digest(), "big") & _KEY_MASK
 
 
 def rejection_status(
@@ -149,6 +155,8 @@ class Correlator:
             message = self._live.get((event.host, queue_id))
             if message is None or (kind is _QUEUED and message.line_count):
                 message = self._new_message(event, message)
+            elif message.drained:
+                _fresh_lists(message)
         elif kind is _REJECTED:
             self._standalone_rejection(event)
             return
@@ -160,16 +168,17 @@ class Correlator:
             message.pending.pop(event.delivery_no, None)
             if event.recipient is None:
                 event.recipient = recipient
+            if message.drained:
+                _fresh_lists(message)
         else:
             return
-        if message.drained:
-            _fresh_lists(message)
         self._touched[message.key] = message
         time = event.time
         if time > message.last_seen:
             message.last_seen = time
-        if event.line:
-            message.lines.append(event.line)
+        line = event.line
+        if line:
+            message.lines.append(line)
             message.line_count += 1
 
         if kind is _ATTEMPT:
@@ -182,8 +191,22 @@ class Correlator:
                 status = _EXPIRED_STATUS
             delivery = message.deliveries.get(recipient)
             if delivery is None:
-                delivery = self._new_delivery(message, recipient, status)
-            _record(delivery, event, result, status)
+                # Positional: Delivery(key, recipient, status); see _new_delivery.
+                delivery = message.deliveries[recipient] = Delivery(
+                    _key_of_text(f"{message.key}\x1f{recipient}"), recipient, status
+                )
+            # _record, inlined: this runs once per attempt line.
+            relay = event.relay
+            attempt = Attempt(time, result, relay if relay is not None else event.client, event.delay, event.code,
+                              event.dsn, event.reply)
+            delivery.attempts.append(attempt)
+            delivery.attempt_count += 1
+            delivery.last = attempt
+            delivery.status = status
+            if time >= delivery.time:
+                delivery.time = time
+            if event.orig_recipient and not delivery.orig_recipient:
+                delivery.orig_recipient = event.orig_recipient
         elif kind is _ENVELOPE or kind is _QUEUED:
             self._envelope(message, event)
         elif kind is _MESSAGE_ID:
@@ -219,15 +242,10 @@ class Correlator:
         if previous is not None:
             self._touch(previous)
             self._close(previous)
-        message = Message(
-            key=_key_of_text(f"{event.host}\x1f{event.queue_id}\x1f{event.time}"),
-            host=event.host,
-            queue_id=event.queue_id,
-            first_seen=event.time,
-            last_seen=event.time,
-            mta=event.mta,
-        )
-        ident = (event.host, event.queue_id)
+        host, queue_id, time = event.host, event.queue_id, event.time
+        # Positional: Message(key, host, queue_id, first_seen, last_seen, mta), once per message.
+        message = Message(_key_of_text(f"{host}\x1f{queue_id}\x1f{time}"), host, queue_id, time, time, event.mta)
+        ident = (host, queue_id)
         self._live[ident] = message
         orphan = self._orphan_notices.pop(ident, None)
         if orphan is not None:
@@ -239,7 +257,8 @@ class Correlator:
         ident = (message.host, message.queue_id)
         if self._live.get(ident) is message:
             del self._live[ident]
-        self._forget_pending(message)
+        if message.pending:  # qmail only
+            self._forget_pending(message)
         self._closed[ident] = message.key
         if len(self._closed) > _RECENTLY_CLOSED_LIMIT:
             self._closed.popitem(last=False)
@@ -288,7 +307,7 @@ class Correlator:
 
     @staticmethod
     def _new_delivery(message: Message, recipient: str, status: Status) -> Delivery:
-        delivery = Delivery(key=_key_of_text(f"{message.key}\x1f{recipient}"), recipient=recipient, status=status)
+        delivery = Delivery(_key_of_text(f"{message.key}\x1f{recipient}"), recipient, status)
         message.deliveries[recipient] = delivery
         return delivery
 

@@ -39,7 +39,8 @@ the mail went nowhere.
 
 Speed: :meth:`PostfixParser.parse` reads traditional and RFC 3339 envelopes
 itself with ``str.find`` and memoised stamps, takes the handler from a cache
-keyed by program name, and builds events positionally; journald JSON, first
+keyed by program name (for a traditional stamp: time, host and handler from
+one cache keyed by the line's start up to the pid), and builds events positionally; journald JSON, first
 sightings of a stamp or program, and anything odd go through
 :class:`~tracktui.parsers.syslog.EnvelopeParser`, which also does the counting
 of foreign and malformed lines.
@@ -98,6 +99,8 @@ _NOTICES = {
     "delay notification": NoticeKind.DELAY,
     "delivery status notification": NoticeKind.SUCCESS,
 }
+_PREFIX_LIMIT = 4096
+"""Line starts remembered by :meth:`PostfixParser.parse` (about one per program and second)."""
 _DELIVERY_AGENTS = ("smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard")
 
 
@@ -150,6 +153,8 @@ class PostfixParser:
         self._envelope = EnvelopeParser(tz=tz, reference_time=reference_time, default_host=default_host)
         self._stamps: dict[str, float] = {}
         """Epochs of traditional stamps seen, keyed by the 15-character stamp."""
+        self._prefixes: dict[str, tuple[float, str, Callable[[float, str, str, str, str], Event | None]]] = {}
+        """(time, host, handler) per line start up to the pid's ``[`` (``Nov 27 09:00:01 mx1 postfix/smtp``)."""
         self._iso_stamps: dict[str, float] = {}
         """Epochs of RFC 3339 stamps without their fraction, keyed by seconds + zone."""
         self._programs: dict[str, Callable[[float, str, str, str, str], Event | None]] = {}
@@ -175,26 +180,43 @@ class PostfixParser:
         stats = self.stats
         stats.lines += 1
         try:
-            # Fast path: "STAMP host prog[pid]: QID: rest" with a traditional stamp already seen, or an
-            # RFC 3339 one, and a known program. Everything else goes through _slow, which counts it.
-            time = self._stamps.get(line[:15])
-            if time is not None:
-                host_at = 16
-            elif line[10:11] == "T" and line[4:5] == "-":
-                host_at = line.find(" ") + 1
-                time = self._iso_epoch(line[: host_at - 1]) if host_at > 0 else None
-                if time is None:
+            # Fastest path: "STAMP host prog[" seen before (a traditional stamp and a known program), so
+            # time, host and handler come from one lookup. Entries are only made by the fast path below
+            # and dropped with the stamps, so a hit yields exactly what that path would compute.
+            bracket = line.find("[", 16)
+            known = self._prefixes.get(line[:bracket]) if bracket > 0 else None
+            if known is not None:
+                time, host, handler = known
+                colon = line.find(": ", bracket)
+                if colon < 0:
                     return self._slow(line)
             else:
-                return self._slow(line)
-            host_end = line.find(" ", host_at)
-            colon = line.find(": ", host_end + 1)
-            if host_end < 0 or colon < 0:
-                return self._slow(line)
-            bracket = line.find("[", host_end, colon)
-            handler = self._programs.get(line[host_end + 1 : bracket if bracket > 0 else colon])
-            if handler is None:
-                return self._slow(line)
+                # Fast path: "STAMP host prog[pid]: QID: rest" with a traditional stamp already seen, or an
+                # RFC 3339 one, and a known program. Everything else goes through _slow, which counts it.
+                time = self._stamps.get(line[:15])
+                if time is not None:
+                    host_at = 16
+                elif line[10:11] == "T" and line[4:5] == "-":
+                    host_at = line.find(" ") + 1
+                    time = self._iso_epoch(line[: host_at - 1]) if host_at > 0 else None
+                    if time is None:
+                        return self._slow(line)
+                else:
+                    return self._slow(line)
+                host_end = line.find(" ", host_at)
+                colon = line.find(": ", host_end + 1)
+                if host_end < 0 or colon < 0:
+                    return self._slow(line)
+                first_bracket = bracket
+                bracket = line.find("[", host_end, colon)
+                handler = self._programs.get(line[host_end + 1 : bracket if bracket > 0 else colon])
+                if handler is None:
+                    return self._slow(line)
+                host = line[host_at:host_end] or self._envelope.default_host
+                if host_at == 16 and bracket == first_bracket and bracket > 0:
+                    if len(self._prefixes) >= _PREFIX_LIMIT:
+                        self._prefixes.clear()
+                    self._prefixes[line[:bracket]] = (time, host, handler)
             qid_end = line.find(": ", colon + 2)
             if qid_end < 0:  # connect/disconnect, statistics... or another program's line
                 if handler is self._foreign_handler:
@@ -202,7 +224,6 @@ class PostfixParser:
                 else:
                     stats.ignored += 1
                 return None
-            host = line[host_at:host_end] or self._envelope.default_host
             event = handler(time, host, line[colon + 2 : qid_end], line[qid_end + 2 :], line)
         except Exception:  # a parser must survive any input; the line is reported as malformed
             stats.note_malformed(line)
@@ -249,6 +270,7 @@ class PostfixParser:
         if line[15:16] == " " and line[:15] == self._envelope_stamp(line):
             if len(self._stamps) > 4096:
                 self._stamps.clear()
+                self._prefixes.clear()  # a prefix hit must imply its stamp is still known
             self._stamps[line[:15]] = time
         handler = self._programs.get(program)
         if handler is None:
@@ -361,7 +383,7 @@ class PostfixParser:
             if not body.startswith("header ") or body[7:15].lower() != "subject:":
                 self.stats.ignored += 1
                 return None
-            fields = self._header(body)
+            fields = self._header(body, False)
             if fields is None:
                 self.stats.note_malformed(line)
                 return None
@@ -371,7 +393,7 @@ class PostfixParser:
             )
         if action in ("reject", "discard", "milter-reject"):
             if body.startswith(("header ", "body ")):
-                fields = self._header(body)
+                fields = self._header(body, True)
                 if fields is None:
                     self.stats.note_malformed(line)
                     return None
@@ -384,8 +406,10 @@ class PostfixParser:
         return None
 
     @staticmethod
-    def _header(body: str) -> tuple[str, str, str | None, str | None, str] | None:
+    def _header(body: str, want_text: bool) -> tuple[str, str, str | None, str | None, str] | None:
         """Subject (text after ``header Name: ``), client, sender, recipient and action text of a header line.
+
+        The action text is ``""`` unless ``want_text`` (info/warning lines, the most common, do not use it).
 
         Postfix writes ``header Subject: TEXT from CLIENT; from=<a> to=<b> proto=P helo=<h>[: action text]``
         (pickup: ``from local; from=<a> to=<b>``). TEXT is untrusted and may imitate the tail, so the tail
@@ -402,6 +426,8 @@ class PostfixParser:
         sender = recipient = None
         if match is not None:
             sender, recipient = match.groups()
+        if not want_text:
+            return subject, client, sender, recipient, ""
         helo_at = body.find("helo=<", tail_at)
         helo_end = body.rfind(">: ", helo_at) if helo_at >= 0 else -1
         text = body[helo_end + 3 :] if helo_end >= 0 else ""
