@@ -256,7 +256,7 @@ def _read_all(
         if out.mta is not None:
             result.mta = out.mta
         if out.stats is not None:
-            _merge_stats(stats, out.stats)
+            stats.merge(out.stats)
         result.lines += len(batch.lines)
         result.deliveries += out.deliveries
         bytes_seen += batch.bytes_read
@@ -266,7 +266,7 @@ def _read_all(
         last_state = batch.state
         result.events = stats.events
         result.malformed = stats.malformed
-        result.malformed_examples = stats.malformed_examples[:5]
+        result.malformed_examples = list(stats.malformed_examples)
 
     in_flight: deque[LineBatch] = deque()
     for batch in batches:
@@ -284,17 +284,6 @@ def _read_all(
     out_stale = stage.finish(reference - DEFAULT_STALE_AFTER)
     if out_stale is not None:
         cache.commit_rows(source_id, out_stale.rows, last_state, url=source.url)
-
-
-def _merge_stats(total: ParseStats, part: ParseStats) -> None:
-    total.lines += part.lines
-    total.events += part.events
-    total.foreign += part.foreign
-    total.ignored += part.ignored
-    total.malformed += part.malformed
-    room = 5 - len(total.malformed_examples)
-    if room > 0:
-        total.malformed_examples.extend(part.malformed_examples[:room])
 
 
 def _profile_zone(profile: Profile | None) -> tzinfo | None:

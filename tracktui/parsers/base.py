@@ -8,6 +8,9 @@ from typing import Protocol
 
 from tracktui.model import Event
 
+MAX_EXAMPLES = 5
+"""Malformed lines kept as examples for the end-of-sync report."""
+
 
 @dataclass(slots=True)
 class ParseStats:
@@ -28,8 +31,19 @@ class ParseStats:
 
     def note_malformed(self, line: str) -> None:
         self.malformed += 1
-        if len(self.malformed_examples) < 5:
+        if len(self.malformed_examples) < MAX_EXAMPLES:
             self.malformed_examples.append(line[:200])
+
+    def merge(self, other: ParseStats) -> None:
+        """Add ``other``'s counts (a later batch's) to these, keeping at most :data:`MAX_EXAMPLES` examples."""
+        self.lines += other.lines
+        self.events += other.events
+        self.foreign += other.foreign
+        self.ignored += other.ignored
+        self.malformed += other.malformed
+        room = MAX_EXAMPLES - len(self.malformed_examples)
+        if room > 0:
+            self.malformed_examples.extend(other.malformed_examples[:room])
 
 
 class Parser(Protocol):
