@@ -54,9 +54,7 @@ _EXPIRED_STATUS = Status.EXPIRED
 
 def stable_key(*parts: object) -> int:
     """Deterministic positive 63-bit key for ``parts`` (same input, same key, any process)."""
-    text = "\x1f".join(["" if part is None else str(part) for part in parts])
-    digest = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") & _KEY_MASK
+    return _key_of_text("\x1f".join(["" if part is None else str(part) for part in parts]))
 
 
 def _key_of_text(text: str) -> int:
