@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from hashlib import blake2b as _blake2b
+from typing import Final
 
 from tracktui.model import (
     RESULT_TO_STATUS,
@@ -30,26 +31,26 @@ from tracktui.model import (
     Status,
 )
 
-_KEY_MASK = 0x7FFF_FFFF_FFFF_FFFF
-_RECENTLY_CLOSED_LIMIT = 20_000
+_KEY_MASK: Final = 0x7FFF_FFFF_FFFF_FFFF
+_RECENTLY_CLOSED_LIMIT: Final = 20_000
 """How many closed (host, queue id) -> key entries to remember for late notice links."""
-_EMPTY_KEY_HASH = _blake2b(digest_size=8)
+_EMPTY_KEY_HASH: Final = _blake2b(digest_size=8)
 """Never updated: :func:`_key_of_text` hashes into copies of it."""
 DEFAULT_STALE_AFTER = 8 * 86400.0
 """A live message silent for this long lost its last lines (longer than any MTA's queue lifetime)."""
 
-_QUEUED = EventKind.QUEUED
-_ENVELOPE = EventKind.ENVELOPE
-_MESSAGE_ID = EventKind.MESSAGE_ID
-_SUBJECT = EventKind.SUBJECT
-_ATTEMPT = EventKind.ATTEMPT
-_EXPIRED = EventKind.EXPIRED
-_REMOVED = EventKind.REMOVED
-_REJECTED = EventKind.REJECTED
-_NOTICE = EventKind.NOTICE
-_STARTED = EventKind.STARTED
-_DEFERRED_STATUS = Status.DEFERRED
-_EXPIRED_STATUS = Status.EXPIRED
+_QUEUED: Final = EventKind.QUEUED
+_ENVELOPE: Final = EventKind.ENVELOPE
+_MESSAGE_ID: Final = EventKind.MESSAGE_ID
+_SUBJECT: Final = EventKind.SUBJECT
+_ATTEMPT: Final = EventKind.ATTEMPT
+_EXPIRED: Final = EventKind.EXPIRED
+_REMOVED: Final = EventKind.REMOVED
+_REJECTED: Final = EventKind.REJECTED
+_NOTICE: Final = EventKind.NOTICE
+_STARTED: Final = EventKind.STARTED
+_DEFERRED_STATUS: Final = Status.DEFERRED
+_EXPIRED_STATUS: Final = Status.EXPIRED
 
 
 def stable_key(*parts: object) -> int:
@@ -162,10 +163,10 @@ class Correlator:
             started = self._qmail_started.pop((event.host, event.delivery_no), None)
             if started is None:
                 return
-            message, recipient = started
+            message, started_recipient = started
             message.pending.pop(event.delivery_no, None)
             if event.recipient is None:
-                event.recipient = recipient
+                event.recipient = started_recipient
             if message.drained:
                 _fresh_lists(message)
         else:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Final
 
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
 from tracktui.parsers.base import ParseStats
@@ -76,20 +77,20 @@ from tracktui.parsers.syslog import EnvelopeParser
 
 __all__ = ["EximParser", "duration", "host_parts", "reply_codes", "unescape"]
 
-_CACHE_LIMIT = 4096
-_MEMORY_LIMIT = 20_000
-_SUPPRESSED = "delivery suppressed (-N)"
-_REMOTE_MARKERS = ("from remote mail server after ", "from remote mailer after ")
-_EXPIRY_TEXTS = ("retry timeout exceeded", "have been failing for a long time")
-_NOT_PLAIN_BODY = ("+", "-", "[", "")
+_CACHE_LIMIT: Final = 4096
+_MEMORY_LIMIT: Final = 20_000
+_SUPPRESSED: Final = "delivery suppressed (-N)"
+_REMOTE_MARKERS: Final = ("from remote mail server after ", "from remote mailer after ")
+_EXPIRY_TEXTS: Final = ("retry timeout exceeded", "have been failing for a long time")
+_NOT_PLAIN_BODY: Final = ("+", "-", "[", "")
 """What may follow a plain stamp's space when the line needs :meth:`EximParser.own_stamp`: a zone, a pid, nothing."""
-_ATTEMPT = EventKind.ATTEMPT
-_ENVELOPE = EventKind.ENVELOPE
-_REMOVED = EventKind.REMOVED
-_SENT = AttemptResult.SENT
-_DEFERRED = AttemptResult.DEFERRED
-_BOUNCED = AttemptResult.BOUNCED
-_EXPIRED = AttemptResult.EXPIRED
+_ATTEMPT: Final = EventKind.ATTEMPT
+_ENVELOPE: Final = EventKind.ENVELOPE
+_REMOVED: Final = EventKind.REMOVED
+_SENT: Final = AttemptResult.SENT
+_DEFERRED: Final = AttemptResult.DEFERRED
+_BOUNCED: Final = AttemptResult.BOUNCED
+_EXPIRED: Final = AttemptResult.EXPIRED
 
 
 class EximParser:

@@ -51,27 +51,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import tzinfo
+from typing import Final
 
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
 from tracktui.parsers.base import ParseStats
 from tracktui.parsers.syslog import EnvelopeParser
 
-_ATTEMPT = EventKind.ATTEMPT
-_ENVELOPE_KIND = EventKind.ENVELOPE
-_REMOVED = EventKind.REMOVED
-_MESSAGE_ID = EventKind.MESSAGE_ID
-_SUBJECT = EventKind.SUBJECT
-_QUEUED = EventKind.QUEUED
+_ATTEMPT: Final = EventKind.ATTEMPT
+_ENVELOPE_KIND: Final = EventKind.ENVELOPE
+_REMOVED: Final = EventKind.REMOVED
+_MESSAGE_ID: Final = EventKind.MESSAGE_ID
+_SUBJECT: Final = EventKind.SUBJECT
+_QUEUED: Final = EventKind.QUEUED
 EVENT_FIELDS = (
     "kind", "time", "host", "queue_id", "line", "mta", "sender", "recipient", "orig_recipient", "message_id",
     "subject", "size", "nrcpt", "client", "result", "relay", "delay", "dsn", "code", "reply",
 )  # fmt: skip
 """The leading fields of :class:`Event` in order; hot paths build events positionally (a test pins this)."""
-_DELIVERY_FAST = re.compile(
+_DELIVERY_FAST: Final = re.compile(
     r"to=<([^>]*)>, (?:orig_to=<([^>]*)>, )?relay=([^ ,]*), (?:conn_use=\d+, )?delay=([0-9.]+), "
     r"delays=[0-9./]+, dsn=(\d\.\d{1,3}\.\d{1,3}), status=([a-z]+) "
 )
-_DELIVERY = re.compile(
+_DELIVERY: Final = re.compile(
     r"to=<(.*?)>, (?:orig_to=<(.*?)>, )?relay=([^ ,]*), (?:conn_use=\d+, )?delay=([0-9.]+), "
     r"delays=[0-9./]+, dsn=(\d\.\d{1,3}\.\d{1,3}), status=([a-z]+) "
 )
@@ -81,27 +82,27 @@ Each ``*_FAST`` pattern assumes addresses without ``>`` (cheap, no backtracking)
 behind it accepts any address and is tried only when the fast one fails.
 """
 
-_ENVELOPE_FAST = re.compile(r"from=<([^>]*)>, size=(\d+), nrcpt=(\d+)(?: \(queue active\))?$")
-_ENVELOPE = re.compile(r"from=<(.*)>, size=(\d+), nrcpt=(\d+)(?: \(.*\))?$")
-_TAIL_FAST = re.compile(r"from=<([^>]*)>(?:,? to=<([^>]*)>)?(?:,? proto=|$)")
-_TAIL = re.compile(r"from=<(.*?)>(?:,? to=<(.*?)>)?(?:,? proto=|$)")
+_ENVELOPE_FAST: Final = re.compile(r"from=<([^>]*)>, size=(\d+), nrcpt=(\d+)(?: \(queue active\))?$")
+_ENVELOPE: Final = re.compile(r"from=<(.*)>, size=(\d+), nrcpt=(\d+)(?: \(.*\))?$")
+_TAIL_FAST: Final = re.compile(r"from=<([^>]*)>(?:,? to=<([^>]*)>)?(?:,? proto=|$)")
+_TAIL: Final = re.compile(r"from=<(.*?)>(?:,? to=<(.*?)>)?(?:,? proto=|$)")
 """The ``from=<a> to=<b> proto=`` tail of reject and header lines (postscreen writes commas, pickup no proto)."""
-_REPLY_CODE = re.compile(r"([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?")
+_REPLY_CODE: Final = re.compile(r"([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?")
 
-_RESULTS = {
+_RESULTS: Final = {
     "sent": AttemptResult.SENT,
     "deferred": AttemptResult.DEFERRED,
     "bounced": AttemptResult.BOUNCED,
     "expired": AttemptResult.EXPIRED,
 }
-_NOTICES = {
+_NOTICES: Final = {
     "non-delivery notification": NoticeKind.NON_DELIVERY,
     "delay notification": NoticeKind.DELAY,
     "delivery status notification": NoticeKind.SUCCESS,
 }
-_PREFIX_LIMIT = 4096
+_PREFIX_LIMIT: Final = 4096
 """Line starts remembered by :meth:`PostfixParser.parse` (about one per program and second)."""
-_DELIVERY_AGENTS = ("smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard")
+_DELIVERY_AGENTS: Final = ("smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard")
 
 
 def is_queue_id(text: str) -> bool:
@@ -179,6 +180,8 @@ class PostfixParser:
         """The event ``line`` carries, or ``None``; never raises."""
         stats = self.stats
         stats.lines += 1
+        time: float | None
+        handler: Callable[[float, str, str, str, str], Event | None] | None
         try:
             # Fastest path: "STAMP host prog[" seen before (a traditional stamp and a known program), so
             # time, host and handler come from one lookup. Entries are only made by the fast path below
@@ -397,10 +400,11 @@ class PostfixParser:
                 if fields is None:
                     self.stats.note_malformed(line)
                     return None
-                subject, client, sender, recipient, text = fields
-                if body[7:15].lower() != "subject:":
-                    subject = None
-                return self._rejected(time, host, qid, line, action, text, sender, recipient, client, subject)
+                header_subject, client, sender, recipient, text = fields
+                return self._rejected(
+                    time, host, qid, line, action, text, sender, recipient, client,
+                    header_subject if body[7:15].lower() == "subject:" else None,
+                )
             return self._smtp_reject(time, host, qid, line, action, body)
         self.stats.ignored += 1
         return None

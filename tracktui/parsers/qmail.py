@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import tzinfo
+from typing import Final
 
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
 from tracktui.parsers.base import ParseStats
@@ -41,9 +42,9 @@ from tracktui.parsers.syslog import EnvelopeParser
 
 TAI64_EPOCH = (1 << 62) + 10
 """TAI64 label of the Unix epoch as multilog writes it."""
-_QP_LIMIT = 1024
-_EXPIRED_TEXT = "this message has been in the queue too long"
-_RESULTS = {
+_QP_LIMIT: Final = 1024
+_EXPIRED_TEXT: Final = "this message has been in the queue too long"
+_RESULTS: Final = {
     "success": AttemptResult.SENT,
     "deferral": AttemptResult.DEFERRED,
     "failure": AttemptResult.BOUNCED,

@@ -19,17 +19,17 @@ from __future__ import annotations
 import json
 import time as _time
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-_MONTHS = {
+_MONTHS: Final = {
     name: index
     for index, name in enumerate(
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
         start=1,
     )
 }
-_CACHE_LIMIT = 4096
-_FUTURE_SLACK = timedelta(days=2)
+_CACHE_LIMIT: Final = 4096
+_FUTURE_SLACK: Final = timedelta(days=2)
 
 
 class SyslogLine(NamedTuple):
