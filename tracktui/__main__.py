@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tracktui import __version__
+from tracktui import __version__, engine
 from tracktui.errors import EXIT_USAGE, TracktuiError
 
 STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "temporary", "permanent", "all")
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="What happened to the mail your servers sent: delivered, temporarily "
         "rejected, permanently rejected or expired, and why.",
     )
-    parser.add_argument("--version", action="version", version=f"tracktui {__version__}")
+    parser.add_argument("--version", action="version", version=f"tracktui {__version__}, engine: {engine()}")
     _add_source_options(parser)
     _add_filter_options(parser, default_status=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
