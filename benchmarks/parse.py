@@ -16,6 +16,11 @@ file:
 - parse + correlate: the parser feeding :class:`tracktui.correlate.Correlator`,
   drained every 50,000 lines as a sync does (the result is discarded).
 
+The engine measured is the one importable here, named on the first line: an
+editable install runs it as pure Python; ``pip install .`` (or ``python
+hatch_build.py inplace`` in a checkout) runs the mypyc-compiled modules that a
+wheel ships. The README quotes both.
+
 Peak memory of parse + correlate is measured in a fresh subprocess for the
 first ``--small`` lines and for all N lines: equal figures mean memory stays
 flat as the log grows. The child reports ``VmHWM`` from ``/proc/self/status``
@@ -187,7 +192,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} ({platform.python_implementation()})"
+    from tracktui import engine
+
+    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} ({platform.python_implementation()}); "
+            f"tracktui engine: {engine()}")
 
 
 def main(argv: list[str] | None = None) -> int:

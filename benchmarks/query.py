@@ -51,8 +51,10 @@ def machine() -> str:
         pass
     import sqlite3
 
+    from tracktui import engine
+
     return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"{platform.system()} {platform.release()}")
+            f"{platform.system()} {platform.release()}; tracktui engine: {engine()}")
 
 
 def synthetic_batches(total: int, seed: int = 1, batch_size: int = 20_000) -> list[list[Message]]:
