@@ -2,8 +2,9 @@
 
 Writes a ``--lines`` line log (``tracktui.samples.busy_postfix_lines``) once,
 then, for each run, syncs it with ``tracktui.sync.sync_sources`` (file source
--> parser -> correlator -> ``Cache.commit_rows``, then prune) into a fresh
-cache in a child process, twice: parsing inline (``pipeline=False``) and in a
+-> parser -> correlator -> ``Cache.commit_rows``, then prune, then closing the
+cache, whose last connection checkpoints the WAL) into a fresh cache in a child
+process, twice: parsing inline (``pipeline=False``) and in a
 worker process overlapping the cache writes (``pipeline=True``, what a large
 sync uses). It reports lines/s (wall and CPU of the main process), peak RSS
 (``ru_maxrss`` of the child, and of its parsing worker) and the cache's size
@@ -72,16 +73,18 @@ def child(log: Path, db: str | None, pipeline: bool) -> None:
     from tracktui.cache import Cache
     from tracktui.sync import sync_sources
 
-    cache: Any = Cache.open(db) if db is not None else NullCache()
     wall, cpu = time.perf_counter(), time.process_time()
+    cache: Any = Cache.open(db) if db is not None else NullCache()
     report = sync_sources(cache, [f"file:{log}"], pipeline=pipeline)
+    if db is not None:
+        cache.close()  # part of the sync's cost: the last connection checkpoints the WAL into the file
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     unique = 0
     if db is not None:
         from tracktui.model import Filter, Status
 
-        unique = sum(cache.count_by_status(Filter(statuses=frozenset(Status))).values())
-        cache.close()
+        with Cache.open(db) as cache:
+            unique = sum(cache.count_by_status(Filter(statuses=frozenset(Status))).values())
     errors = [str(e) for e in report.errors]
     print(json.dumps({"wall": wall, "cpu": cpu, "lines": report.lines, "deliveries": unique,
                       "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

@@ -50,6 +50,7 @@ def test_default_cache_is_private_wal_file_under_xdg(tmp_path: Path, monkeypatch
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == SQLITE_PRAGMAS["page_size"] == 16384
 
 
 def test_sqlite_connections_checkpoint_the_wal_less_often_than_sqlite_default(tmp_path: Path) -> None:
