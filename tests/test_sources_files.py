@@ -224,3 +224,38 @@ def test_host_hint_and_mta(tmp_path: Path) -> None:
     source = open_source(f"file:{tmp_path}/mail.log")
     assert source.host_hint
     assert source.mta_hint is None
+
+
+def test_line_splitter_keeps_bytes_and_decodes_like_a_per_line_read() -> None:
+    """Batches carry the bytes as read; decoding them gives exactly the lines, whatever the chunking."""
+    from tracktui.sources.base import LineSplitter, decode_lines
+
+    lines = ["first", "", "caf\u00e9 \u2014 \U0001f600", "bad \xff byte", "x" * 5000, "last, unterminated"]
+    raw = "\n".join(lines).replace("\xff", "\udcff").encode("utf-8", "surrogateescape")
+    expected = raw.decode("utf-8", "replace").split("\n")
+    for chunk in (1, 3, 7, 4096, len(raw)):
+        splitter = LineSplitter(100)
+        taken: list[str] = []
+        counted = 0
+        for start in range(0, len(raw), chunk):
+            splitter.feed(raw[start : start + chunk])
+            if splitter.full or start % (chunk * 5) == 0:
+                data, count, _ = splitter.take()
+                taken += decode_lines(data, count)
+                counted += count
+        splitter.finish()
+        data, count, _ = splitter.take()
+        taken += decode_lines(data, count)
+        assert taken == expected
+        assert counted + count == len(expected)
+        assert splitter.offset == 100 + len(raw)
+
+
+def test_journal_cursor_comes_from_the_last_record_that_has_one() -> None:
+    from tracktui.sources.journal import _last_cursor
+
+    records = [b'{"__CURSOR": "s=1", "MESSAGE": "a"}', b'{"__CURSOR": "s=2", "MESSAGE": "b"}', b"", b"not json"]
+    assert _last_cursor(b"\n".join(records)) == "s=2"
+    assert _last_cursor(b"\n".join(records[:1])) == "s=1"
+    assert _last_cursor(b"") is None
+    assert _last_cursor(b"\n\n") is None

@@ -211,7 +211,7 @@ def _sync_one(
                 if batch is None:
                     break
                 head.append(batch)
-                pending += len(batch.lines)
+                pending += batch.line_count
             if pipeline is None:
                 pipeline = pending >= wanted  # a small read ends before the threshold: not worth a process
         stage: LocalStage | ProcessStage
@@ -257,7 +257,7 @@ def _read_all(
             result.mta = out.mta
         if out.stats is not None:
             stats.merge(out.stats)
-        result.lines += len(batch.lines)
+        result.lines += batch.line_count
         result.deliveries += out.deliveries
         bytes_seen += batch.bytes_read
         result.bytes_read = bytes_seen
@@ -270,7 +270,7 @@ def _read_all(
 
     in_flight: deque[LineBatch] = deque()
     for batch in batches:
-        stage.submit(batch.stream, batch.reference_time, batch.lines)
+        stage.submit(batch.stream, batch.reference_time, batch.data, batch.line_count)
         in_flight.append(batch)
         while len(in_flight) > stage.depth:
             commit(in_flight.popleft(), stage.result())

@@ -5,6 +5,11 @@ journal) into :class:`LineBatch` values. Each batch carries the position of
 the *whole* source after it, so a consumer that stores ``batch.state``
 together with what it derived from ``batch.lines`` (in one transaction) can
 be killed at any point and resume with nothing lost and nothing doubled.
+
+A batch keeps its lines as the bytes read (``data``) and decodes them only
+when asked (``lines``): a large sync hands the bytes to a parsing worker
+process as they are, so the main process never decodes, splits or pickles
+millions of strings.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ BATCH_BYTES = 8 * 1024 * 1024
 """...or this many bytes, whichever comes first."""
 
 
+def decode_lines(data: bytes, count: int) -> list[str]:
+    """The ``count`` lines of ``data`` (lines joined by newlines): UTF-8 with errors replaced."""
+    return data.decode("utf-8", "replace").split("\n") if count else []
+
+
 @dataclass(frozen=True, slots=True)
 class LineBatch:
     """Complete lines from one stream, and the source's position after them."""
@@ -30,14 +40,20 @@ class LineBatch:
     """Stable identity of the file or journal the lines come from (survives renames by rotation)."""
     label: str
     """What to show the user, e.g. ``/var/log/mail.log.2.gz``."""
-    lines: list[str]
-    """Decoded UTF-8 (errors replaced), no trailing newlines."""
+    data: bytes
+    """The lines as read (not decoded), joined by newlines, no trailing newline."""
+    line_count: int
     reference_time: float
     """File mtime (or now for the journal): the parser's anchor for year inference."""
     bytes_read: int
     """Uncompressed bytes these lines took, newlines included."""
     state: dict[str, Any]
     """JSON-serialisable position of the whole source after this batch."""
+
+    @property
+    def lines(self) -> list[str]:
+        """Decoded UTF-8 (errors replaced), no trailing newlines; decoded anew at each access."""
+        return decode_lines(self.data, self.line_count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +156,9 @@ class LineSplitter:
         self.offset = offset
         """Stream offset just after the last line handed out."""
         self._buffer = b""
-        self._lines: list[str] = []
+        self._chunks: list[bytes] = []
+        """Runs of complete lines, each without its last newline."""
+        self._count = 0
         self._bytes = 0
 
     def feed(self, data: bytes) -> None:
@@ -151,27 +169,29 @@ class LineSplitter:
             return
         complete = buffer[:cut]
         self._buffer = buffer[cut + 1 :]
-        self._lines.extend(complete.decode("utf-8", "replace").split("\n"))
+        self._chunks.append(complete)
+        self._count += complete.count(b"\n") + 1
         self._bytes += cut + 1
 
     def finish(self) -> None:
         """Treat the held-back partial line as complete (the stream will not grow)."""
         if self._buffer:
-            self._lines.append(self._buffer.decode("utf-8", "replace"))
+            self._chunks.append(self._buffer)
+            self._count += 1
             self._bytes += len(self._buffer)
             self._buffer = b""
 
     @property
     def full(self) -> bool:
-        return len(self._lines) >= BATCH_LINES or self._bytes >= BATCH_BYTES
+        return self._count >= BATCH_LINES or self._bytes >= BATCH_BYTES
 
     @property
     def pending(self) -> bool:
-        return bool(self._lines)
+        return self._count > 0
 
-    def take(self) -> tuple[list[str], int]:
-        """The lines gathered so far and their byte count; advances :attr:`offset` past them."""
-        lines, size = self._lines, self._bytes
-        self._lines, self._bytes = [], 0
+    def take(self) -> tuple[bytes, int, int]:
+        """The lines gathered so far (joined by newlines), their count and byte count; advances :attr:`offset`."""
+        data, count, size = b"\n".join(self._chunks), self._count, self._bytes
+        self._chunks, self._count, self._bytes = [], 0, 0
         self.offset += size
-        return lines, size
+        return data, count, size

@@ -67,14 +67,14 @@ class JournalSource(SSHSource):
                 if splitter.full:
                     batch = self._batch(splitter, label)
                     if batch is not None:
-                        lines_done += len(batch.lines)
+                        lines_done += batch.line_count
                         yield batch
                     if progress is not None:
                         progress(ProgressEvent(self.url, self.host_hint, stream.raw_done, None, lines_done, label,
                                                "reading"))
             batch = self._batch(splitter, label)
             if batch is not None:
-                lines_done += len(batch.lines)
+                lines_done += batch.line_count
                 yield batch
         except HostError:
             self.close()
@@ -88,16 +88,11 @@ class JournalSource(SSHSource):
     def _batch(self, splitter: LineSplitter, label: str) -> LineBatch | None:
         if not splitter.pending:
             return None
-        lines, size = splitter.take()
-        lines = [line for line in lines if line]
-        cursor = None
-        for line in reversed(lines):
-            cursor = journal_cursor(line)
-            if cursor:
-                break
+        data, count, size = splitter.take()
+        cursor = _last_cursor(data)
         if cursor is None:
             return None
-        return LineBatch(f"{self.url}#journal", label, lines, time.time(), size, {"v": 1, "cursor": cursor})
+        return LineBatch(f"{self.url}#journal", label, data, count, time.time(), size, {"v": 1, "cursor": cursor})
 
     def _finish(self, stream: ChannelStream, unit: str) -> None:
         status = stream.exit_status()
@@ -115,3 +110,15 @@ class JournalSource(SSHSource):
         if status != 0:
             first = text.strip().splitlines()[0] if text.strip() else f"exit status {status}"
             raise SourceError(f"{self.parsed.host}: journalctl failed for unit {unit}: {first}")
+
+
+def _last_cursor(data: bytes) -> str | None:
+    """The ``__CURSOR`` of the last record in ``data`` that has one, decoding only the lines it looks at."""
+    end = len(data)
+    while end >= 0:
+        start = data.rfind(b"\n", 0, end) + 1
+        cursor = journal_cursor(data[start:end].decode("utf-8", "replace")) if start < end else None
+        if cursor:
+            return cursor
+        end = start - 1
+    return None

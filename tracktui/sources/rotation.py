@@ -216,23 +216,24 @@ def read_rotated(
                     break
                 splitter.feed(data)
                 if splitter.full:
-                    lines, size = splitter.take()
+                    data, count, size = splitter.take()
                     item.offset = splitter.offset
-                    lines_done += len(lines)
-                    yield LineBatch(f"{source}#{item.ident}", info.path, lines, info.mtime, size, _state(planned))
+                    lines_done += count
+                    yield LineBatch(f"{source}#{item.ident}", info.path, data, count, info.mtime, size,
+                                    _state(planned))
                     report("reading", done_before + stream.raw_done, total, lines_done, info.path)
             if splitter.pending:
-                lines, size = splitter.take()
+                data, count, size = splitter.take()
                 item.offset = splitter.offset
-                lines_done += len(lines)
-                yield LineBatch(f"{source}#{item.ident}", info.path, lines, info.mtime, size, _state(planned))
+                lines_done += count
+                yield LineBatch(f"{source}#{item.ident}", info.path, data, count, info.mtime, size, _state(planned))
             done_before += stream.raw_done
             report("reading", done_before, total, lines_done, info.path)
         finally:
             stream.close()
     if not any(p.to_read for p in planned) and state is not None and _state(planned) != state:
         # Nothing new, but files disappeared or were renamed: hand back the trimmed state.
-        yield LineBatch(f"{source}#-", pattern, [], 0.0, 0, _state(planned))
+        yield LineBatch(f"{source}#-", pattern, b"", 0, 0.0, 0, _state(planned))
     report("done", done_before, total, lines_done, pattern)
 
 
