@@ -251,3 +251,36 @@ def test_a_failure_inside_the_worker_is_one_line(tmp_path: Path) -> None:
     assert isinstance(error, SourceError)
     assert str(error) == f"file:{log}: parsing failed: ValueError: zone data unreadable"
     assert report.lines == 0
+
+
+def test_unchanged_deliveries_of_live_messages_are_not_sent_again(log_lines: list[str]) -> None:
+    """A delivery whose row did not change since the last batch is left out; nothing else is."""
+    from tracktui.cache.ingest import DELIVERY_COLUMNS, build_rows
+    from tracktui.pipeline import RowBuilder
+    from tracktui.sources.base import decode_lines
+
+    def batches() -> list[list[str]]:
+        return [log_lines[i : i + 2000] for i in range(0, len(log_lines), 2000)]
+
+    remembering = RowBuilder("s", mta="postfix", tz=UTC, default_host="", live=[])
+    forgetting = RowBuilder("s", mta="postfix", tz=UTC, default_host="", live=[])
+    forgetting._sent = None  # type: ignore[assignment]  # the plain build_rows: every touched delivery
+    latest_sent: dict[int, tuple[Any, ...]] = {}
+    latest_all: dict[int, tuple[Any, ...]] = {}
+    left_out = 0
+    for lines in batches():
+        data = "\n".join(lines).encode()
+        sent = remembering.process("f", START, decode_lines(data, len(lines))).rows[1]
+        every = forgetting.process("f", START, lines).rows[1]
+        assert {row[0] for row in sent} <= {row[0] for row in every}
+        for row in every:
+            if row[0] not in {r[0] for r in sent}:
+                assert latest_all[row[0]] == row, "a changed delivery was left out"
+                left_out += 1
+            latest_all[row[0]] = row
+        latest_sent.update((row[0], row) for row in sent)
+    assert latest_sent == latest_all  # the cache ends up with the same rows
+    assert left_out > 100
+    assert len(DELIVERY_COLUMNS) == len(next(iter(latest_all.values())))
+    assert not remembering._sent or all(key in latest_all for key in remembering._sent)
+    assert build_rows("s", []) == ([], [], [], [])

@@ -97,6 +97,8 @@ class RowBuilder:
         self.default_host = default_host
         self.correlator = Correlator(source_id)
         self.correlator.restore(live)
+        self._sent: dict[int, tuple[Any, ...]] = {}
+        """Delivery rows handed out for live messages (see :func:`build_rows`)."""
         self._parser: Parser | None = None
         self._stream: str | None = None
         self._found_mta: str | None = None
@@ -132,7 +134,7 @@ class RowBuilder:
     def _drained(self, stats: ParseStats | None) -> BatchOutput:
         messages = self.correlator.drain()
         deliveries = sum(len(message.deliveries) for message in messages)
-        return BatchOutput(build_rows(self.source_id, messages), deliveries, stats, self._found_mta)
+        return BatchOutput(build_rows(self.source_id, messages, self._sent), deliveries, stats, self._found_mta)
 
 
 class LocalStage:

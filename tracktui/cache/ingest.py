@@ -65,12 +65,18 @@ def _insert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, updat
     return f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT ({conflict}) {action}"
 
 
-def build_rows(source_id: str, messages: Iterable[Message]) -> Rows:
+def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tuple[Any, ...]] | None = None) -> Rows:
     """Message, delivery, attempt and raw-line rows for one batch (deduplicated by key, sorted by key).
 
     The hot loop of ingest: plain tuples, address forms memoised per batch, rows sorted by
     primary key so the table B-trees are written page by page rather than at random. Pure
     (no database), so the sync pipeline can build rows in a worker process and ship them.
+
+    ``sent``, kept by the caller from batch to batch, remembers the delivery rows already
+    handed out for live messages: a delivery whose row has not changed since (its message
+    was touched by a ``removed`` line, a retry of another recipient...) is left out rather
+    than upserted again -- about a fifth of the delivery rows of a busy log. Entries go
+    when their message closes, so it holds only the deliveries still in the queue.
     """
     msg_rows: dict[int, tuple[Any, ...]] = {}
     dlv_rows: dict[int, tuple[Any, ...]] = {}
@@ -103,7 +109,17 @@ def build_rows(source_id: str, messages: Iterable[Message]) -> Rows:
             tail = (status_code[d.status], d.time, d.attempt_count, last.relay, last.delay, last.code, last.dsn,
                     last.reply) if last is not None else \
                 (status_code[d.status], d.time, d.attempt_count, None, None, None, None, None)
-            dlv_rows[d.key] = (d.key, *head, rcpt, *rform, d.orig_recipient, *middle, *tail)
+            row = (d.key, *head, rcpt, *rform, d.orig_recipient, *middle, *tail)
+            if sent is None:
+                dlv_rows[d.key] = row
+            elif sent.get(d.key) != row:
+                dlv_rows[d.key] = row
+                if m.live:
+                    sent[d.key] = row
+                else:
+                    sent.pop(d.key, None)
+            elif not m.live:
+                del sent[d.key]
             if d.attempts:
                 first = d.attempt_count - len(d.attempts)
                 for i, a in enumerate(d.attempts, first):
