@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent
 ENGINE_MODULES = (
     "tracktui/model.py",
     "tracktui/correlate.py",
+    "tracktui/rows.py",
     "tracktui/parsers/base.py",
     "tracktui/parsers/syslog.py",
     "tracktui/parsers/postfix.py",
@@ -39,7 +40,7 @@ ENGINE_MODULES = (
     "tracktui/parsers/exim_fields.py",
     "tracktui/parsers/qmail.py",
 )
-"""Compiled modules: everything a line passes through between the source and the cache rows."""
+"""Compiled modules: everything a line passes through between the source's bytes and the cache rows."""
 
 _COMPILE_SCRIPT = """
 import sys

@@ -194,8 +194,8 @@ def machine() -> str:
         pass
     from tracktui import engine
 
-    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} ({platform.python_implementation()}); "
-            f"tracktui engine: {engine()}")
+    python = f"Python {platform.python_version()} ({platform.python_implementation()})"
+    return f"{os.cpu_count()} CPUs ({model}), {python}; tracktui engine: {engine()}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -255,8 +255,8 @@ def test_a_failure_inside_the_worker_is_one_line(tmp_path: Path) -> None:
 
 def test_unchanged_deliveries_of_live_messages_are_not_sent_again(log_lines: list[str]) -> None:
     """A delivery whose row did not change since the last batch is left out; nothing else is."""
-    from tracktui.cache.ingest import DELIVERY_COLUMNS, build_rows
     from tracktui.pipeline import RowBuilder
+    from tracktui.rows import DELIVERY_COLUMNS, build_rows
     from tracktui.sources.base import decode_lines
 
     def batches() -> list[list[str]]:

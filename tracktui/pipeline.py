@@ -43,12 +43,12 @@ from datetime import tzinfo
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tracktui.cache.ingest import Rows, build_rows
 from tracktui.correlate import Correlator
 from tracktui.errors import SourceError
 from tracktui.model import Message
 from tracktui.parsers.base import Parser, ParseStats
 from tracktui.parsers.detect import detect_mta, make_parser
+from tracktui.rows import Rows, build_rows
 from tracktui.sources.base import decode_lines
 
 PROCESS_MIN_LINES = 100_000

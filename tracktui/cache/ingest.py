@@ -1,7 +1,7 @@
 """Bulk, idempotent writes of correlator output, and the reads a sync needs to resume.
 
 The hot path bypasses peewee's per-row model machinery: rows are plain
-tuples handed to the DB-API cursor (``executemany`` on SQLite,
+tuples (built by :mod:`tracktui.rows`) handed to the DB-API cursor (``executemany`` on SQLite,
 ``psycopg2.extras.execute_values`` on PostgreSQL) as ``INSERT ... ON
 CONFLICT`` statements, so re-applying a batch changes nothing. Messages and
 deliveries are upserted (a later batch may know more: subject, status, the
@@ -13,41 +13,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from typing import Any
 
 import peewee as pw
 
-from tracktui.cache.models import RESULT_CODES, STATUS_CODES
-from tracktui.model import Attempt, AttemptResult, Delivery, Message, NoticeKind, Status
-
-STATUS_TO_CODE = {Status(name): i for i, name in enumerate(STATUS_CODES)}
-CODE_TO_STATUS = {i: Status(name) for i, name in enumerate(STATUS_CODES)}
-RESULT_TO_CODE = {AttemptResult(name): i for i, name in enumerate(RESULT_CODES)}
-CODE_TO_RESULT = {i: AttemptResult(name) for i, name in enumerate(RESULT_CODES)}
-
-MESSAGE_COLUMNS = (
-    "id", "source_id", "host", "mta", "queue_id", "message_id", "sender", "subject", "size", "nrcpt", "client",
-    "first_seen", "last_seen", "expired", "live", "notice_of_key", "notice_kind", "pending", "line_count",
+from tracktui.model import Attempt, Delivery, Message, NoticeKind
+from tracktui.rows import (
+    ATTEMPT_COLUMNS,
+    CODE_TO_RESULT,
+    CODE_TO_STATUS,
+    DELIVERY_COLUMNS,
+    MESSAGE_COLUMNS,
+    RAW_COLUMNS,
+    Rows,
+    build_rows,
 )
-DELIVERY_COLUMNS = (
-    "id", "message_key", "host", "mta", "queue_id", "message_id", "sender", "sender_lc", "sender_domain",
-    "recipient", "recipient_lc", "recipient_domain", "orig_recipient", "subject", "size", "client", "expired",
-    "notice_kind", "message_time", "status", "time", "attempt_count", "relay", "delay", "code", "dsn", "reply",
-)
-ATTEMPT_COLUMNS = ("delivery_id", "seq", "time", "result", "relay", "delay", "code", "dsn", "reply")
-RAW_COLUMNS = ("message_key", "seq", "text")
 
-Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
-"""Message, delivery, attempt and raw-line rows of one batch, in the column orders above."""
 _HOST = MESSAGE_COLUMNS.index("host")
 _LAST_SEEN = MESSAGE_COLUMNS.index("last_seen")
-
-
-def domain_of(address: str) -> str:
-    """Lowercased domain of an address (``""`` when it has none)."""
-    at = address.rfind("@")
-    return address[at + 1:].lower() if at >= 0 else ""
 
 
 def _insert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, update: bool, values: str,
@@ -63,73 +46,6 @@ def _insert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, updat
     else:
         action = "DO NOTHING"
     return f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT ({conflict}) {action}"
-
-
-def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tuple[Any, ...]] | None = None) -> Rows:
-    """Message, delivery, attempt and raw-line rows for one batch (deduplicated by key, sorted by key).
-
-    The hot loop of ingest: plain tuples, address forms memoised per batch, rows sorted by
-    primary key so the table B-trees are written page by page rather than at random. Pure
-    (no database), so the sync pipeline can build rows in a worker process and ship them.
-
-    ``sent``, kept by the caller from batch to batch, remembers the delivery rows already
-    handed out for live messages: a delivery whose row has not changed since (its message
-    was touched by a ``removed`` line, a retry of another recipient...) is left out rather
-    than upserted again -- about a fifth of the delivery rows of a busy log. Entries go
-    when their message closes, so it holds only the deliveries still in the queue.
-    """
-    msg_rows: dict[int, tuple[Any, ...]] = {}
-    dlv_rows: dict[int, tuple[Any, ...]] = {}
-    att_rows: list[tuple[Any, ...]] = []
-    raw_rows: list[tuple[Any, ...]] = []
-    status_code = STATUS_TO_CODE
-    result_code = RESULT_TO_CODE
-    forms: dict[str, tuple[str, str]] = {}  # address -> (lowercased, domain)
-    dumps = json.dumps
-    for m in messages:
-        key = m.key
-        notice = m.notice_kind.value if m.notice_kind is not None else None
-        msg_rows[key] = (
-            key, source_id, m.host, m.mta, m.queue_id, m.message_id, m.sender, m.subject, m.size, m.nrcpt,
-            m.client, m.first_seen, m.last_seen, m.expired, m.live, m.notice_of_key, notice,
-            dumps(m.pending, sort_keys=True) if m.pending else None, m.line_count,
-        )
-        sender = m.sender or ""
-        sform = forms.get(sender)
-        if sform is None:
-            sform = forms[sender] = (sender.lower(), domain_of(sender))
-        head = (key, m.host, m.mta, m.queue_id, m.message_id, m.sender, sform[0], sform[1])
-        middle = (m.subject, m.size, m.client, m.expired, notice, m.first_seen)
-        for d in m.deliveries.values():
-            rcpt = d.recipient
-            rform = forms.get(rcpt)
-            if rform is None:
-                rform = forms[rcpt] = (rcpt.lower(), domain_of(rcpt))
-            last = d.last
-            tail = (status_code[d.status], d.time, d.attempt_count, last.relay, last.delay, last.code, last.dsn,
-                    last.reply) if last is not None else \
-                (status_code[d.status], d.time, d.attempt_count, None, None, None, None, None)
-            row = (d.key, *head, rcpt, *rform, d.orig_recipient, *middle, *tail)
-            if sent is None:
-                dlv_rows[d.key] = row
-            elif sent.get(d.key) != row:
-                dlv_rows[d.key] = row
-                if m.live:
-                    sent[d.key] = row
-                else:
-                    sent.pop(d.key, None)
-            elif not m.live:
-                del sent[d.key]
-            if d.attempts:
-                first = d.attempt_count - len(d.attempts)
-                for i, a in enumerate(d.attempts, first):
-                    att_rows.append((d.key, i, a.time, result_code[a.result], a.relay, a.delay, a.code,
-                                     a.dsn, a.reply))
-        if m.lines:
-            raw_rows.append((key, m.line_count - len(m.lines), "\n".join(m.lines)))
-    by_key = itemgetter(0)  # keys are unique per table (attempts: a stable sort keeps their seq order)
-    return (sorted(msg_rows.values(), key=by_key), sorted(dlv_rows.values(), key=by_key),
-            sorted(att_rows, key=by_key), sorted(raw_rows, key=by_key))
 
 
 class BatchWriter:

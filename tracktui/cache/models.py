@@ -43,10 +43,6 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-STATUS_CODES = ("delivered", "deferred", "bounced", "expired")
-"""Statuses and attempt results are stored as small integers: index order = this order."""
-RESULT_CODES = ("sent", "deferred", "bounced", "expired")
-
 
 @dataclass(frozen=True, slots=True)
 class Models:

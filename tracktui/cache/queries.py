@@ -34,8 +34,8 @@ from typing import Any
 
 import peewee as pw
 
-from tracktui.cache.ingest import CODE_TO_RESULT, CODE_TO_STATUS, STATUS_TO_CODE
 from tracktui.model import AttemptRow, DeliveryRow, Filter, NoticeKind, Page, PageCursor, Status
+from tracktui.rows import CODE_TO_RESULT, CODE_TO_STATUS, STATUS_TO_CODE
 
 ROW_COLUMNS = (
     "id, message_key, time, message_time, host, mta, queue_id, message_id, sender, recipient, orig_recipient, "

@@ -18,7 +18,7 @@ from typing import Any
 import peewee as pw
 
 from tracktui.cache import db as dbmod
-from tracktui.cache.ingest import BatchWriter, Rows
+from tracktui.cache.ingest import BatchWriter
 from tracktui.cache.models import Models, build_models
 from tracktui.cache.queries import Reader
 from tracktui.cache.retention import cutoff
@@ -26,6 +26,7 @@ from tracktui.cache.retention import prune as prune_rows
 from tracktui.cache.schema import ensure_schema
 from tracktui.errors import CacheError
 from tracktui.model import AttemptRow, DeliveryRow, Filter, Message, Page, PageCursor, Status
+from tracktui.rows import Rows
 
 DEFAULT_RETENTION_DAYS = 60
 REPORT_BATCH = 500

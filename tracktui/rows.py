@@ -1,0 +1,125 @@
+"""The cache's row layout: the correlator's messages in, plain tuples out, in column order.
+
+Pure (no database), so the sync pipeline builds rows in its parsing worker and
+ships them, and compiled by mypyc with the parsers (``hatch_build.py``): this
+loop runs once per message and delivery of every batch. ``tracktui.cache``
+writes the rows; statuses and attempt results are stored as small integers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Final
+
+from tracktui.model import AttemptResult, Message, Status
+
+STATUS_CODES: Final = ("delivered", "deferred", "bounced", "expired")
+"""Statuses and attempt results are stored as small integers: index order = this order."""
+RESULT_CODES: Final = ("sent", "deferred", "bounced", "expired")
+
+STATUS_TO_CODE: Final = {Status(name): i for i, name in enumerate(STATUS_CODES)}
+CODE_TO_STATUS: Final = {i: Status(name) for i, name in enumerate(STATUS_CODES)}
+RESULT_TO_CODE: Final = {AttemptResult(name): i for i, name in enumerate(RESULT_CODES)}
+CODE_TO_RESULT: Final = {i: AttemptResult(name) for i, name in enumerate(RESULT_CODES)}
+
+MESSAGE_COLUMNS: Final = (
+    "id", "source_id", "host", "mta", "queue_id", "message_id", "sender", "subject", "size", "nrcpt", "client",
+    "first_seen", "last_seen", "expired", "live", "notice_of_key", "notice_kind", "pending", "line_count",
+)
+DELIVERY_COLUMNS: Final = (
+    "id", "message_key", "host", "mta", "queue_id", "message_id", "sender", "sender_lc", "sender_domain",
+    "recipient", "recipient_lc", "recipient_domain", "orig_recipient", "subject", "size", "client", "expired",
+    "notice_kind", "message_time", "status", "time", "attempt_count", "relay", "delay", "code", "dsn", "reply",
+)
+ATTEMPT_COLUMNS: Final = ("delivery_id", "seq", "time", "result", "relay", "delay", "code", "dsn", "reply")
+RAW_COLUMNS: Final = ("message_key", "seq", "text")
+
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+"""Message, delivery, attempt and raw-line rows of one batch, in the column orders above."""
+
+
+def domain_of(address: str) -> str:
+    """Lowercased domain of an address (``""`` when it has none)."""
+    at = address.rfind("@")
+    return address[at + 1:].lower() if at >= 0 else ""
+
+
+def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tuple[Any, ...]] | None = None) -> Rows:
+    """Message, delivery, attempt and raw-line rows for one batch (deduplicated by key, sorted by key).
+
+    The hot loop of ingest: plain tuples, address forms memoised per batch, rows sorted by
+    primary key so the table B-trees are written page by page rather than at random. Pure
+    (no database), so the sync pipeline can build rows in a worker process and ship them.
+
+    ``sent``, kept by the caller from batch to batch, remembers the delivery rows already
+    handed out for live messages: a delivery whose row has not changed since (its message
+    was touched by a ``removed`` line, a retry of another recipient...) is left out rather
+    than upserted again -- about a fifth of the delivery rows of a busy log. Entries go
+    when their message closes, so it holds only the deliveries still in the queue.
+    """
+    msg_rows: dict[int, tuple[Any, ...]] = {}
+    dlv_rows: dict[int, tuple[Any, ...]] = {}
+    att_rows: list[tuple[Any, ...]] = []
+    raw_rows: list[tuple[Any, ...]] = []
+    status_code = STATUS_TO_CODE
+    result_code = RESULT_TO_CODE
+    forms: dict[str, tuple[str, str]] = {}  # address -> (lowercased, domain)
+    for m in messages:
+        key = m.key
+        host, mta, queue_id, message_id, sender = m.host, m.mta, m.queue_id, m.message_id, m.sender
+        subject, size, client, expired, first_seen = m.subject, m.size, m.client, m.expired, m.first_seen
+        live = m.live
+        notice = m.notice_kind.value if m.notice_kind is not None else None
+        msg_rows[key] = (
+            key, source_id, host, mta, queue_id, message_id, sender, subject, size, m.nrcpt,
+            client, first_seen, m.last_seen, expired, live, m.notice_of_key, notice,
+            json.dumps(m.pending, sort_keys=True) if m.pending else None, m.line_count,
+        )  # fmt: skip
+        sform = forms.get(sender or "")
+        if sform is None:
+            sform = forms[sender or ""] = ((sender or "").lower(), domain_of(sender or ""))
+        sender_lc, sender_domain = sform
+        for d in m.deliveries.values():
+            rcpt = d.recipient
+            rform = forms.get(rcpt)
+            if rform is None:
+                rform = forms[rcpt] = (rcpt.lower(), domain_of(rcpt))
+            last = d.last
+            # Written out in DELIVERY_COLUMNS order (a test pins it): star-unpacking costs a list per row.
+            row: tuple[Any, ...]
+            if last is not None:
+                row = (
+                    d.key, key, host, mta, queue_id, message_id, sender, sender_lc, sender_domain, rcpt, rform[0],
+                    rform[1], d.orig_recipient, subject, size, client, expired, notice, first_seen,
+                    status_code[d.status], d.time, d.attempt_count, last.relay, last.delay, last.code, last.dsn,
+                    last.reply,
+                )  # fmt: skip
+            else:
+                row = (
+                    d.key, key, host, mta, queue_id, message_id, sender, sender_lc, sender_domain, rcpt, rform[0],
+                    rform[1], d.orig_recipient, subject, size, client, expired, notice, first_seen,
+                    status_code[d.status], d.time, d.attempt_count, None, None, None, None, None,
+                )  # fmt: skip
+            if sent is None:
+                dlv_rows[d.key] = row
+            elif sent.get(d.key) != row:
+                dlv_rows[d.key] = row
+                if live:
+                    sent[d.key] = row
+                else:
+                    sent.pop(d.key, None)
+            elif not live:
+                del sent[d.key]
+            if d.attempts:
+                first = d.attempt_count - len(d.attempts)
+                for i, a in enumerate(d.attempts, first):
+                    att_rows.append((d.key, i, a.time, result_code[a.result], a.relay, a.delay, a.code,
+                                     a.dsn, a.reply))
+        if m.lines:
+            raw_rows.append((key, m.line_count - len(m.lines), "\n".join(m.lines)))
+    # Primary-key order. Attempts and raw chunks sort as tuples: (key, seq) is unique, so no
+    # comparison ever reaches the other fields.
+    att_rows.sort()
+    raw_rows.sort()
+    return [msg_rows[k] for k in sorted(msg_rows)], [dlv_rows[k] for k in sorted(dlv_rows)], att_rows, raw_rows
