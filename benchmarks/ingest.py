@@ -10,7 +10,9 @@ sync uses). It reports lines/s (wall and CPU of the main process), peak RSS
 (``ru_maxrss`` of the child, and of its parsing worker) and the cache's size
 per million deliveries — medians over the runs, and the pipeline's speed-up.
 A last series runs the inline sync with a cache that stores nothing, to show
-how much of the time is parsing + correlating.
+how much of the time is parsing + correlating; and, when it is installed,
+``pflogsumm`` summarises the same file as the same-run baseline the issue
+names (it only counts; it stores nothing).
 
 Goal: 200,000 lines/s end to end on a 2-core machine.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -97,6 +100,19 @@ def run_child(log: Path, db: str | None, mode: str) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def pflogsumm_seconds(log: Path, runs: int) -> float | None:
+    """Median wall time of ``pflogsumm`` over ``log``, the issue's yardstick, or ``None`` if it is not installed."""
+    exe = shutil.which("pflogsumm")
+    if exe is None:
+        return None
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run([exe, str(log)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
 def reset_postgres(url: str) -> None:
     """Drop the cache tables so each run starts empty."""
     import psycopg2
@@ -152,6 +168,7 @@ def main() -> int:
                   f"{result['lines'] / result['cpu']:,.0f} lines/s main-process CPU, "
                   f"peak RSS {result['maxrss_kb'] / 1024:,.0f} MB (worker {result['worker_maxrss_kb'] / 1024:,.0f} MB)")
     null = [run_child(log, None, "inline") for _ in range(args.runs)]
+    pflogsumm = pflogsumm_seconds(log, args.runs)
 
     def med(rows: list[dict[str, Any]], key: str) -> float:
         return statistics.median(r[key] for r in rows)
@@ -173,6 +190,12 @@ def main() -> int:
     print(f"parse + correlate only (no cache): {lines / med(null, 'wall'):,.0f} lines/s wall, "
           f"{lines / med(null, 'cpu'):,.0f} lines/s CPU; cache share of inline CPU "
           f"{1 - med(null, 'cpu') / med(series['inline'], 'cpu'):.0%}")
+    if pflogsumm is not None:
+        rate = lines / pflogsumm
+        print(f"baseline, pflogsumm on the same file (median of {args.runs}, summary only, nothing stored): "
+              f"{rate:,.0f} lines/s; tracktui end to end = {lines / med(full, 'wall') / rate:.2f}x pflogsumm")
+    else:
+        print("baseline: pflogsumm not installed (apt-get install pflogsumm), skipped")
     if size:
         print(f"cache size: {size / 1e6:,.0f} MB for {deliveries:,} deliveries = "
               f"{size / 1e6 / (deliveries / 1e6):,.0f} MB per million deliveries")
