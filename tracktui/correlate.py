@@ -93,7 +93,8 @@ class Correlator:
 
     def __init__(self, source_id: str = "") -> None:
         self.source_id = source_id
-        self._live: dict[tuple[str, str], Message] = {}
+        self._live: dict[str, dict[str, Message]] = {}
+        """Messages still in the queue, by host then queue id (two lookups, no key tuple per line)."""
         self._touched: dict[int, Message] = {}
         self._closed: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._qmail_started: dict[tuple[str, str], tuple[Message, str]] = {}
@@ -104,14 +105,14 @@ class Correlator:
     @property
     def live_count(self) -> int:
         """Messages still in the queue as far as the logs tell."""
-        return len(self._live)
+        return sum(len(by_queue_id) for by_queue_id in self._live.values())
 
     def restore(self, messages: Iterable[Message]) -> None:
         """Take back live messages persisted by an earlier sync."""
         for message in messages:
             if not message.live:
                 continue
-            self._live[(message.host, message.queue_id)] = message
+            self._live_on(message.host)[message.queue_id] = message
             for delivery_no, recipient in message.pending.items():
                 self._qmail_started[(message.host, delivery_no)] = (message, recipient)
 
@@ -128,13 +129,15 @@ class Correlator:
         self._touched = {}
         for message in drained:
             message.drained = True
+            message.touched = False
         return drained
 
     def close_stale(self, before: float) -> int:
         """Close live messages last seen before ``before`` (their final lines were never logged)."""
-        stale = [key for key, message in self._live.items() if message.last_seen < before]
-        for key in stale:
-            message = self._live.pop(key)
+        stale = [message for by_queue_id in self._live.values() for message in by_queue_id.values()
+                 if message.last_seen < before]
+        for message in stale:
+            del self._live[message.host][message.queue_id]
             self._touch(message)
             message.live = False
             self._forget_pending(message)
@@ -151,7 +154,8 @@ class Correlator:
         kind = event.kind
         queue_id = event.queue_id
         if queue_id:
-            message = self._live.get((event.host, queue_id))
+            by_queue_id = self._live.get(event.host)
+            message = by_queue_id.get(queue_id) if by_queue_id is not None else None
             if message is None or (kind is _QUEUED and message.line_count):
                 message = self._new_message(event, message)
             elif message.drained:
@@ -171,7 +175,9 @@ class Correlator:
                 _fresh_lists(message)
         else:
             return
-        self._touched[message.key] = message
+        if not message.touched:
+            message.touched = True
+            self._touched[message.key] = message
         time = event.time
         if time > message.last_seen:
             message.last_seen = time
@@ -234,7 +240,16 @@ class Correlator:
     def _touch(self, message: Message) -> None:
         if message.drained:
             _fresh_lists(message)
-        self._touched[message.key] = message
+        if not message.touched:
+            message.touched = True
+            self._touched[message.key] = message
+
+    def _live_on(self, host: str) -> dict[str, Message]:
+        """The live messages of ``host`` by queue id (created empty on first use)."""
+        by_queue_id = self._live.get(host)
+        if by_queue_id is None:
+            by_queue_id = self._live[host] = {}
+        return by_queue_id
 
     def _new_message(self, event: Event, previous: Message | None) -> Message:
         """Start a message; a queue id seen entering the queue again closes its old, unfinished owner."""
@@ -244,21 +259,20 @@ class Correlator:
         host, queue_id, time = event.host, event.queue_id, event.time
         # Positional: Message(key, host, queue_id, first_seen, last_seen, mta), once per message.
         message = Message(_key_of_text(f"{host}\x1f{queue_id}\x1f{time}"), host, queue_id, time, time, event.mta)
-        ident = (host, queue_id)
-        self._live[ident] = message
-        orphan = self._orphan_notices.pop(ident, None)
+        self._live_on(host)[queue_id] = message
+        orphan = self._orphan_notices.pop((host, queue_id), None)
         if orphan is not None:
             message.notice_of_key, message.notice_kind = orphan
         return message
 
     def _close(self, message: Message) -> None:
         message.live = False
-        ident = (message.host, message.queue_id)
-        if self._live.get(ident) is message:
-            del self._live[ident]
+        by_queue_id = self._live.get(message.host)
+        if by_queue_id is not None and by_queue_id.get(message.queue_id) is message:
+            del by_queue_id[message.queue_id]
         if message.pending:  # qmail only
             self._forget_pending(message)
-        self._closed[ident] = message.key
+        self._closed[(message.host, message.queue_id)] = message.key
         if len(self._closed) > _RECENTLY_CLOSED_LIMIT:
             self._closed.popitem(last=False)
 
@@ -268,7 +282,8 @@ class Correlator:
         message.pending.clear()
 
     def _key_of(self, host: str, queue_id: str) -> int | None:
-        live = self._live.get((host, queue_id))
+        by_queue_id = self._live.get(host)
+        live = by_queue_id.get(queue_id) if by_queue_id is not None else None
         if live is not None:
             return live.key
         return self._closed.get((host, queue_id))
@@ -295,10 +310,10 @@ class Correlator:
         """Postfix ``bounce``: ``queue_id`` is the original, ``related_queue_id`` the notice we sent."""
         if not event.related_queue_id:
             return
-        ident = (event.host, event.related_queue_id)
-        notice = self._live.get(ident)
+        by_queue_id = self._live.get(event.host)
+        notice = by_queue_id.get(event.related_queue_id) if by_queue_id is not None else None
         if notice is None:
-            self._orphan_notices[ident] = (original.key, event.notice_kind)
+            self._orphan_notices[(event.host, event.related_queue_id)] = (original.key, event.notice_kind)
             return
         self._touch(notice)
         notice.notice_of_key = original.key
@@ -343,6 +358,7 @@ class Correlator:
         result, status = rejection_status(event.code, event.dsn, event.result)
         delivery = message.deliveries.get(recipient) or self._new_delivery(message, recipient, status)
         _record(delivery, event, result, status)
+        message.touched = True
         self._touched[key] = message
 
 

@@ -286,6 +286,8 @@ class Message:
     """Raw lines seen in total (``lines`` holds the ones not yet persisted)."""
     drained: bool = False
     """Correlator bookkeeping: ``lines``/``attempts`` were handed out and restart on the next touch."""
+    touched: bool = False
+    """Correlator bookkeeping: in the set of messages the next drain hands out."""
 
     def __init__(
         self, key: int, host: str, queue_id: str, first_seen: float, last_seen: float, mta: str = "",
@@ -293,7 +295,7 @@ class Message:
         size: int | None = None, nrcpt: int | None = None, client: str | None = None, expired: bool = False,
         live: bool = True, notice_of_key: int | None = None, notice_kind: NoticeKind | None = None,
         deliveries: dict[str, Delivery] | None = None, pending: dict[str, str] | None = None,
-        lines: list[str] | None = None, line_count: int = 0, drained: bool = False,
+        lines: list[str] | None = None, line_count: int = 0, drained: bool = False, touched: bool = False,
     ) -> None:  # written out for mypyc, as Event's
         self.key = key
         self.host = host
@@ -316,6 +318,7 @@ class Message:
         self.lines = [] if lines is None else lines
         self.line_count = line_count
         self.drained = drained
+        self.touched = touched
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         return _rebuilt_by_fields(self)
