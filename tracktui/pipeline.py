@@ -6,9 +6,9 @@ transaction) is not. :class:`RowBuilder` does the pure part for one source.
 :class:`LocalStage` runs it inline; :class:`ProcessStage` runs it in one
 worker process per source, so the main process can write batch N to the cache
 while the worker parses the batches after it — threads cannot overlap the two,
-as both hold the GIL. Only plain data crosses the socket: lines in, lists of
-tuples out, at most :attr:`ProcessStage.depth` + 1 batches in flight, so memory
-stays bounded however long the log.
+as both hold the GIL. Only plain data crosses the socket: bytes of lines in,
+marshalled lists of tuples out, at most :attr:`ProcessStage.depth` + 1 batches
+in flight, so memory stays bounded however long the log.
 
 The worker is a fresh interpreter (``sys.executable -c``, like multiprocessing's
 ``spawn`` but without re-importing the caller's ``__main__``): syncs run in TUI
