@@ -33,10 +33,10 @@ SQLITE_PRAGMAS = {
 quarter of the page headers, WAL frames and B-tree splits; it takes effect only when the file is
 created (so it comes before ``journal_mode``; an older cache keeps its size). Measured 5-9% faster
 end to end on the 1M-line ingest benchmark, and the file 6% smaller.
-``wal_autocheckpoint`` is 2,500 pages (~40 MB of WAL) instead of SQLite's 1,000: a large sync then
-checkpoints (and, with ``synchronous=normal``, fsyncs) ~7 times per million log lines, and index
-pages rewritten by several batches are copied back once. Crash safety is unchanged: committed
-transactions are in the WAL either way.
+``wal_autocheckpoint`` is 2,500 pages (~40 MB of WAL) instead of SQLite's 1,000, for connections
+that write outside a sync; the sync's writer connection turns it off and checkpoints in a
+background thread instead (:mod:`tracktui.cache.checkpoint`). Crash safety is unchanged:
+committed transactions are in the WAL either way.
 """
 
 DEFAULT_FILENAME = "cache.sqlite3"

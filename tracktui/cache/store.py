@@ -18,6 +18,7 @@ from typing import Any
 import peewee as pw
 
 from tracktui.cache import db as dbmod
+from tracktui.cache.checkpoint import JOURNAL_SIZE_LIMIT, WalCheckpointer
 from tracktui.cache.ingest import BatchWriter
 from tracktui.cache.models import Models, build_models
 from tracktui.cache.queries import Reader
@@ -44,6 +45,7 @@ class Cache:
         self._writer = BatchWriter(database)
         self._write_lock = threading.Lock()
         self._wconn: Any = None
+        self._checkpointer: WalCheckpointer | None = None
         self.notices: list[str] = []
         """One-line messages for the user (e.g. the cache was rebuilt); the CLI prints them."""
 
@@ -87,6 +89,9 @@ class Cache:
     def close(self) -> None:
         """Release every connection this cache holds."""
         with self._write_lock:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
             if self._wconn is not None:
                 self._wconn.close()
                 self._wconn = None
@@ -136,13 +141,21 @@ class Cache:
             try:
                 if self._wconn is None:
                     self._wconn = self._db._connect()  # peewee applies the pragmas
+                    if self._target.path is not None:  # checkpoints in a thread: see tracktui.cache.checkpoint
+                        self._wconn.execute("PRAGMA wal_autocheckpoint = 0")
+                        self._wconn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
+                        self._checkpointer = WalCheckpointer(str(self._target.path))
                 conn = self._wconn
+                if self._checkpointer is not None:
+                    self._checkpointer.before_write()
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise CacheError(f"cache {self.location}: {exc}") from exc
             try:
                 yield conn
                 conn.execute("COMMIT")
+                if self._checkpointer is not None:
+                    self._checkpointer.committed()
             except BaseException as exc:
                 with suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
