@@ -28,8 +28,13 @@ BATCH_BYTES = 8 * 1024 * 1024
 
 
 def decode_lines(data: bytes, count: int) -> list[str]:
-    """The ``count`` lines of ``data`` (lines joined by newlines): UTF-8 with errors replaced."""
-    return data.decode("utf-8", "replace").split("\n") if count else []
+    """The ``count`` lines of ``data`` (lines joined by newlines): UTF-8 with errors replaced.
+
+    Split first, then decode line by line: the same strings (a newline byte is never inside a
+    UTF-8 sequence), at half the cost -- one line in a non-Latin script would otherwise widen
+    the whole batch's string to 2 or 4 bytes per character before it is cut up.
+    """
+    return [line.decode("utf-8", "replace") for line in data.split(b"\n")] if count else []
 
 
 @dataclass(frozen=True, slots=True)
