@@ -76,9 +76,10 @@ def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tupl
             client, first_seen, m.last_seen, expired, live, m.notice_of_key, notice,
             json.dumps(m.pending, sort_keys=True) if m.pending else None, m.line_count,
         )  # fmt: skip
-        sform = forms.get(sender or "")
+        address = sender or ""
+        sform = forms.get(address)
         if sform is None:
-            sform = forms[sender or ""] = ((sender or "").lower(), domain_of(sender or ""))
+            sform = forms[address] = (address.lower(), domain_of(address))
         sender_lc, sender_domain = sform
         for d in m.deliveries.values():
             rcpt = d.recipient
@@ -86,21 +87,16 @@ def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tupl
             if rform is None:
                 rform = forms[rcpt] = (rcpt.lower(), domain_of(rcpt))
             last = d.last
-            # Written out in DELIVERY_COLUMNS order (a test pins it): star-unpacking costs a list per row.
-            row: tuple[Any, ...]
             if last is not None:
-                row = (
-                    d.key, key, host, mta, queue_id, message_id, sender, sender_lc, sender_domain, rcpt, rform[0],
-                    rform[1], d.orig_recipient, subject, size, client, expired, notice, first_seen,
-                    status_code[d.status], d.time, d.attempt_count, last.relay, last.delay, last.code, last.dsn,
-                    last.reply,
-                )  # fmt: skip
+                relay, delay, code, dsn, reply = last.relay, last.delay, last.code, last.dsn, last.reply
             else:
-                row = (
-                    d.key, key, host, mta, queue_id, message_id, sender, sender_lc, sender_domain, rcpt, rform[0],
-                    rform[1], d.orig_recipient, subject, size, client, expired, notice, first_seen,
-                    status_code[d.status], d.time, d.attempt_count, None, None, None, None, None,
-                )  # fmt: skip
+                relay = delay = code = dsn = reply = None
+            # Written out in DELIVERY_COLUMNS order (a test pins it): star-unpacking costs a list per row.
+            row: tuple[Any, ...] = (
+                d.key, key, host, mta, queue_id, message_id, sender, sender_lc, sender_domain, rcpt, rform[0],
+                rform[1], d.orig_recipient, subject, size, client, expired, notice, first_seen,
+                status_code[d.status], d.time, d.attempt_count, relay, delay, code, dsn, reply,
+            )  # fmt: skip
             if sent is None:
                 dlv_rows[d.key] = row
             elif sent.get(d.key) != row:

@@ -216,17 +216,17 @@ def read_rotated(
                     break
                 splitter.feed(data)
                 if splitter.full:
-                    data, count, size = splitter.take()
+                    lines, count, size = splitter.take()
                     item.offset = splitter.offset
                     lines_done += count
-                    yield LineBatch(f"{source}#{item.ident}", info.path, data, count, info.mtime, size,
+                    yield LineBatch(f"{source}#{item.ident}", info.path, lines, count, info.mtime, size,
                                     _state(planned))
                     report("reading", done_before + stream.raw_done, total, lines_done, info.path)
             if splitter.pending:
-                data, count, size = splitter.take()
+                lines, count, size = splitter.take()
                 item.offset = splitter.offset
                 lines_done += count
-                yield LineBatch(f"{source}#{item.ident}", info.path, data, count, info.mtime, size, _state(planned))
+                yield LineBatch(f"{source}#{item.ident}", info.path, lines, count, info.mtime, size, _state(planned))
             done_before += stream.raw_done
             report("reading", done_before, total, lines_done, info.path)
         finally:
