@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from tracktui.model import AttemptResult, AttemptRow, DeliveryRow, Status
 
 DOMAINS = ("example.com", "example.net", "mail.example.org", "customer.example", "big-isp.example")
-REPLIES: dict[Status, tuple[tuple[int, str, str], ...]] = {
+REPLIES: dict[Status, tuple[tuple[int | None, str, str], ...]] = {
     Status.DELIVERED: ((250, "2.0.0", "250 2.0.0 Ok: queued as 4F3A2B1C0D"),
                        (250, "2.6.0", "250 2.6.0 <id@example.com> [InternalId=123] Queued mail for delivery")),
     Status.DEFERRED: ((452, "4.2.2", "host mx.example.net[192.0.2.7] said: 452 4.2.2 Mailbox full "

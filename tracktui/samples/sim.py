@@ -298,16 +298,27 @@ class Writer:
             + base62(rng.randrange(3844), 2),
         )
 
-    def make_id(self, when: float) -> str: ...
-    def arrival(self, msg: Msg, when: float) -> list[tuple[float, str]]: ...
-    def queue_active(self, msg: Msg, when: float) -> list[tuple[float, str]]: ...
-    def delivery(self, msg: Msg, rcpt: Rcpt, outcome: Outcome, when: float) -> list[tuple[float, str]]: ...
-    def expire(self, msg: Msg, when: float) -> list[tuple[float, str]]: ...
-    def removed(self, msg: Msg, when: float) -> list[tuple[float, str]]: ...
-    def notice(self, msg: Msg, notice: Msg, when: float, kind: str) -> list[tuple[float, str]]: ...
-    def reject(self, when: float) -> list[tuple[float, str]]: ...
-    def noise(self, when: float) -> list[tuple[float, str]]: ...
-    def stamp(self, when: float, body: str) -> str: ...
+    # Each MTA's writer (samples/postfix.py, samples/exim.py) implements these.
+    def make_id(self, when: float) -> str:
+        raise NotImplementedError
+    def arrival(self, msg: Msg, when: float) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def queue_active(self, msg: Msg, when: float) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def delivery(self, msg: Msg, rcpt: Rcpt, outcome: Outcome, when: float) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def expire(self, msg: Msg, when: float) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def removed(self, msg: Msg, when: float) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def notice(self, msg: Msg, notice: Msg, when: float, kind: str) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def reject(self, when: float, kind: int | None = None) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def noise(self, when: float) -> list[tuple[float, str]]:
+        raise NotImplementedError
+    def stamp(self, when: float, body: str) -> str:
+        raise NotImplementedError
 
 
 def base62(number: int, width: int) -> str:

@@ -38,6 +38,7 @@ from tracktui.tui.widgets.sync_bar import SyncBar
 if TYPE_CHECKING:
     from tracktui.cache import Cache
     from tracktui.sources import AuthCallbacks
+    from tracktui.sync import SyncProgress
     from tracktui.tui.options import AppOptions
 
 DEFAULT_PATHS = "/var/log/mail.log*"
@@ -196,10 +197,13 @@ class LoginScreen(Screen[None]):
         report = sync_sources(
             cache, (), profiles=(profile,), mta=self.options.mta, tz=self.options.log_tz,
             accept_new_host_key=accept_new_host_key, auth=auth,
-            progress=lambda event: self.post_message(msg.SyncProgressed(event)),
+            progress=self._post_progress,
             retention_days=self.options.retention_days,
         )
         self.post_message(msg.LoginSynced(report, cache, auth))
+
+    def _post_progress(self, event: SyncProgress) -> None:
+        self.post_message(msg.SyncProgressed(event))
 
     def on_sync_progressed(self, message: msg.SyncProgressed) -> None:
         self.query_one("#login-progress", SyncBar).update_progress(message.progress)

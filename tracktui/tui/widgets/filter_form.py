@@ -50,10 +50,11 @@ class FieldError(UsageError):
 
 def form_filter(values: FormValues, *, now: datetime, tz: tzinfo, retention_days: int) -> Filter:
     """The filter for ``values``; :class:`FieldError` names the first wrong field and why."""
-    common = {"now": now, "tz": tz, "retention_days": retention_days}
     checks = (
-        ("since", lambda: build_filter(status=None, since=values.since, until=None, **common)),
-        ("until", lambda: build_filter(status=None, since=None, until=values.until, default_since=None, **common)),
+        ("since", lambda: build_filter(status=None, since=values.since, until=None, now=now, tz=tz,
+                                       retention_days=retention_days)),
+        ("until", lambda: build_filter(status=None, since=None, until=values.until, default_since=None, now=now,
+                                       tz=tz, retention_days=retention_days)),
         ("recipient", lambda: normalize_address_pattern(values.recipient, what="recipient")),
         ("sender", lambda: normalize_address_pattern(values.sender, what="sender")),
         ("subject", lambda: normalize_text(values.subject, what="subject")),
@@ -66,7 +67,7 @@ def form_filter(values: FormValues, *, now: datetime, tz: tzinfo, retention_days
     try:
         return build_filter(
             status=values.status, since=values.since, until=values.until, recipient=values.recipient,
-            sender=values.sender, subject=values.subject, **common,
+            sender=values.sender, subject=values.subject, now=now, tz=tz, retention_days=retention_days,
         )
     except UsageError as error:
         raise FieldError("until", str(error)) from None
