@@ -6,20 +6,9 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-PALETTE: tuple[tuple[str, str, str], ...] = (
-    ("Search fields", "focus_search", "Put the cursor in the recipient field (/)"),
-    ("Show delivered", "status('delivered')", "Status group Delivered (s)"),
-    ("Show temporarily rejected", "status('temporary')", "Deferred deliveries the server retries (t)"),
-    ("Show permanently rejected", "status('permanent')", "Bounced and expired deliveries (p)"),
-    ("Show all deliveries", "status('all')", "Every status (a)"),
-    ("Sync now", "sync", "Read new log lines from the sources (r)"),
-    ("Raw log lines", "raw_log", "The log lines of the selected message (l)"),
-    ("Toggle details pane", "toggle_details", "Show or hide the details (d)"),
-    ("Export PDF", "export", "The current view as a PDF report (e)"),
-    ("Monthly PDF report by e-mail", "subscription", "Send me a monthly PDF report: the address, or none (m)"),
-    ("Help: keys", "help", "Every key (?)"),
-    ("Quit", "quit", "Leave tracktui (q)"),
-)
+from tracktui.tui.keymap import palette_commands
+
+PALETTE = palette_commands()
 """(name, main-screen action, help) for every palette command."""
 
 

@@ -10,25 +10,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("/", "Search fields: type a recipient, sender, subject or dates; Enter searches"),
-    ("Esc", "Back from the fields to the results"),
-    ("s  or 1", "Delivered"),
-    ("t  or 2", "Temporarily rejected (deferred: the server keeps retrying)"),
-    ("p  or 3", "Permanently rejected (bounced or expired)"),
-    ("a  or 4", "All deliveries"),
-    ("↑ ↓  or  j k", "Move through the results; more load as you near the end"),
-    ("Enter / Space", "Expand a message (its recipients) or a recipient (its attempts)"),
-    ("r", "Sync now: read new log lines from the sources"),
-    ("l", "Raw log lines of the selected message"),
-    ("d", "Show or hide the details pane"),
-    ("e", "Export the current view as a PDF report"),
-    ("m", "Monthly PDF report by e-mail: subscribe, change the address or unsubscribe"),
-    ("Ctrl+P", "Command palette: every action by name"),
-    ("?", "This help"),
-    ("q", "Quit (Ctrl+Q works everywhere)"),
-)
-"""The keys table, shown here and in the README."""
+from tracktui.tui.keymap import help_rows
+
+KEYS = help_rows()
+"""The keys table (built from :mod:`tracktui.tui.keymap`, like the README's)."""
 
 
 def keys_table() -> Table:

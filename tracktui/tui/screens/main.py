@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -23,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tracktui.errors import TracktuiError
 from tracktui.model import Filter, PageCursor, Status
 from tracktui.tui import messages as msg
+from tracktui.tui.keymap import bindings
 from tracktui.tui.render import safe
 from tracktui.tui.widgets.delivery_tree import (
     AttemptData,
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from tracktui.tui.options import AppOptions
     from tracktui.tui.screens.subscription import Subscription
 
-STATUS_KEYS = {"delivered": "s", "temporary": "t", "permanent": "p", "all": "a"}
 
 
 class MainScreen(Screen[None]):
@@ -49,26 +48,7 @@ class MainScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
-    BINDINGS = [
-        Binding("slash", "focus_search", "Search", tooltip="Put the cursor in the search fields"),
-        Binding("s", "status('delivered')", "Delivered", tooltip="Show delivered mail"),
-        Binding("t", "status('temporary')", "Temp.", tooltip="Show temporarily rejected (deferred) mail"),
-        Binding("p", "status('permanent')", "Perm.", tooltip="Show permanently rejected (bounced, expired) mail"),
-        Binding("a", "status('all')", "All", tooltip="Show every delivery"),
-        Binding("1", "status('delivered')", "Delivered", show=False),
-        Binding("2", "status('temporary')", "Temporarily rejected", show=False),
-        Binding("3", "status('permanent')", "Permanently rejected", show=False),
-        Binding("4", "status('all')", "All", show=False),
-        Binding("r", "sync", "Sync", tooltip="Read new log lines from the sources now"),
-        Binding("l", "raw_log", "Log", tooltip="Show the raw log lines of the selected message"),
-        Binding("d", "toggle_details", "Details", tooltip="Show or hide the details pane"),
-        Binding("e", "export", "PDF", tooltip="Export the current view as a PDF report"),
-        Binding("m", "subscription", "Monthly", show=False,
-                tooltip="Send me a monthly PDF report: subscribe, change the address or unsubscribe"),
-        Binding("escape", "focus_tree", "Results", show=False),
-        Binding("question_mark", "help", "Help", tooltip="List every key"),
-        Binding("q", "quit", "Quit"),
-    ]
+    BINDINGS = bindings()
 
     def __init__(self, options: AppOptions, *, cache: Cache | None = None) -> None:
         super().__init__()

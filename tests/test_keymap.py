@@ -1,0 +1,34 @@
+"""One key map: the main screen's bindings, the help, the palette and the README agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracktui.tui.keymap import MAIN_KEYS, markdown_table
+from tracktui.tui.palette import PALETTE
+from tracktui.tui.screens.help import KEYS
+from tracktui.tui.screens.main import MainScreen
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_key_table_is_the_key_map() -> None:
+    assert markdown_table() in README.read_text(encoding="utf-8"), (
+        "README's key table differs from tracktui/tui/keymap.py; regenerate with python -m tracktui.tui.keymap")
+
+
+def test_every_bound_key_is_in_help_and_every_action_has_a_binding() -> None:
+    bound = {binding.key: binding for binding in MainScreen.BINDINGS}  # type: ignore[union-attr]
+    for key in MAIN_KEYS:
+        if key.action is None:
+            assert not set(key.keys) & set(bound), key.id
+            continue
+        for name in key.keys:
+            assert bound[name].action == key.action, name
+    assert len(KEYS) == len(MAIN_KEYS)
+    assert {action for _, action, _ in PALETTE} <= {key.action for key in MAIN_KEYS}
+
+
+def test_bindings_have_unique_ids() -> None:
+    ids = [binding.id for binding in MainScreen.BINDINGS]  # type: ignore[union-attr]
+    assert None not in ids and len(ids) == len(set(ids))
