@@ -18,7 +18,7 @@ from tracktui.errors import UsageError
 from tracktui.model import STATUS_GROUPS, Filter
 
 DEFAULT_STATUS = "delivered"
-"""The filter form's default (DESIGN.md: "Delivered (default)")."""
+"""The filter form's default (docs/architecture.md: "Delivered (default)")."""
 _LINE_BREAKS_RE = re.compile(r"[\t\n\r\v\f]+")
 MAX_PATTERN = 512
 """Longer than any real address (RFC 5321 allows 254) or subject search anyone types."""

@@ -3,7 +3,7 @@
 The password comes from the environment variable or the file the config
 names, never from the command line or the config file itself. Every
 failure becomes one :class:`MailError` line; it exits with code 3 (the
-code DESIGN.md gives "cannot reach or authenticate to a host": the mail
+code docs/architecture.md gives "cannot reach or authenticate to a host": the mail
 server is one), while a mail setup that cannot work (no password where a
 login is configured, unknown security mode) is a usage error, code 2.
 """
