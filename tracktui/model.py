@@ -6,14 +6,13 @@ produce :class:`Event`; the correlator turns events into :class:`Message`,
 :class:`Filter` queries; views only read.
 
 Times are ``float`` seconds since the Unix epoch, UTC, everywhere in the
-engine: parsing millions of lines cannot afford a ``datetime`` per line.
-Views convert with :func:`to_datetime`.
+engine: parsing millions of lines cannot afford a ``datetime`` per line;
+views convert when they show a time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -348,11 +347,6 @@ class Filter:
     include_notices: bool = False
     """Also list the bounce/delay notifications our server sent; by default they appear only
     with the message they report on (:meth:`Cache.notices_for`), not as mail from ``<>``."""
-
-
-def to_datetime(epoch: float) -> datetime:
-    """UTC-aware datetime for an engine timestamp."""
-    return datetime.fromtimestamp(epoch, tz=UTC)
 
 
 @dataclass(frozen=True, slots=True)

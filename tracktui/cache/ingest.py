@@ -78,10 +78,6 @@ class BatchWriter:
 
             execute_values(cursor, self._sql[name], rows, page_size=2000)
 
-    def rows(self, source_id: str, messages: Iterable[Message]) -> Rows:
-        """Rows for one batch: see :func:`build_rows`."""
-        return build_rows(source_id, messages)
-
     def commit(self, conn: Any, source_id: str, messages: Sequence[Message], state: dict[str, Any], *, url: str,
                hosts: Iterable[str], now: float) -> None:
         """Write one batch and the source state on DB-API connection ``conn``, inside the caller's transaction."""

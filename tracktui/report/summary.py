@@ -6,7 +6,7 @@ Holds counters only, never rows, so 100,000 deliveries cost a few kilobytes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -126,11 +126,3 @@ class Summary:
             result.append((day, self.days.get(day, DayCounts())))
             day += timedelta(days=1)
         return result
-
-
-def summarize(rows: Iterable[tuple[DeliveryRow, Sequence[AttemptRow]]], tz: tzinfo) -> Summary:
-    """Count every row of ``rows``."""
-    summary = Summary(tz)
-    for row, attempts in rows:
-        summary.add(row, attempts)
-    return summary
