@@ -52,6 +52,13 @@ class TracktuiApp(App[int]):
             self.cache = None
 
 
+def tracktui_app(app: App[object] | App[int]) -> TracktuiApp:
+    """``app`` as the :class:`TracktuiApp` it is: screens reach the app's cache and methods typed."""
+    if not isinstance(app, TracktuiApp):
+        raise TypeError(f"tracktui's screens run inside TracktuiApp, not {type(app).__name__}")
+    return app
+
+
 def build_app(options: AppOptions) -> TracktuiApp:
     """The app for these options: what the CLI runs and what the tests drive."""
     return TracktuiApp(options)

@@ -210,10 +210,11 @@ class LoginScreen(Screen[None]):
 
     def on_login_synced(self, message: msg.LoginSynced) -> None:
         from tracktui.sources import KeyFileError, UnknownHostKeyError
+        from tracktui.tui.app import tracktui_app
 
         self.busy = False
         self.cache = message.cache  # kept open across retries
-        self.app.cache = message.cache  # type: ignore[attr-defined]  # closed when the app exits
+        tracktui_app(self.app).cache = message.cache  # closed when the app exits
         self.auth = message.auth
         profile = self.connecting
         errors = message.report.errors
@@ -223,7 +224,7 @@ class LoginScreen(Screen[None]):
             cache, self.cache = self.cache, None
             options = replace(self.options, sources=(), profiles=(profile,), sync_on_start=False,
                               auth=self.auth)
-            self.app.open_main(options, cache)  # type: ignore[attr-defined]
+            tracktui_app(self.app).open_main(options, cache)
             return
         bar.finish(Text(""), keep_failed=False)
         unknown = next((e for e in errors if isinstance(e, UnknownHostKeyError)), None)

@@ -183,7 +183,9 @@ class MainScreen(Screen[None]):
 
     def on_cache_opened(self, message: msg.CacheOpened) -> None:
         self.cache = message.cache
-        self.app.cache = message.cache  # type: ignore[attr-defined]
+        from tracktui.tui.app import tracktui_app
+
+        tracktui_app(self.app).cache = message.cache  # closed when the app exits
         for notice in message.cache.notices:  # e.g. "cache rebuilt" after an upgrade
             self.notify(safe(notice, limit=500), title="Cache", severity="warning", markup=False, timeout=10)
         self._cache_ready()
