@@ -404,3 +404,31 @@ async def test_scrolling_near_the_end_loads_the_next_page(tmp_path: Path) -> Non
         await settle(app, pilot)
         assert tree.message_count == 20
         assert tree.cursor_line == 0
+
+
+async def test_profile_queue_lifetime_sets_the_retry_deadline(data: tuple[str, str]) -> None:
+    from tracktui.config import Profile
+
+    deadlines = []
+    for lifetime in (None, 1.0):
+        app = make_app(*data)
+        app.options.profiles = (Profile(name="mx", host_name="mx1", queue_lifetime_days=lifetime),)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("t")
+            await settle(app, pilot)
+            text = details(app)
+            deadlines.append(text.split("Retrying: ", 1)[1].split("\n", 1)[0])
+    assert deadlines[0] != deadlines[1], deadlines
+
+
+def test_queue_lifetime_matches_the_log_host_full_or_short() -> None:
+    from datetime import UTC
+
+    from tracktui.config import Profile
+    from tracktui.tui.options import AppOptions
+
+    options = AppOptions(tz=UTC, profiles=(Profile(name="a", target="admin@mx1:2222", queue_lifetime_days=2),))
+    assert options.queue_lifetime("mx1.example.com") == 2 * 86400
+    assert options.queue_lifetime("MX1") == 2 * 86400
+    assert options.queue_lifetime("mx2.example.com") is None

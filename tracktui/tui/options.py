@@ -50,6 +50,22 @@ class AppOptions:
     browse_only: bool = False
     """Open the main screen on the cache alone (no source, no sync): benchmarks and read-only use."""
 
+    def queue_lifetime(self, host: str) -> float | None:
+        """Seconds a profile's ``queue_lifetime_days`` gives the MTA on ``host``; ``None``: the MTA's default.
+
+        A log names its host as the host itself writes it (often the full name), a profile as the user
+        typed it: they match on the profile's ``host_name`` or target host, full or up to the first dot.
+        """
+        wanted = host.lower()
+        for profile in self.profiles:
+            if profile.queue_lifetime_days is None:
+                continue
+            names = {profile.host_name or "", profile.target.rpartition("@")[2].rsplit(":", 1)[0]}
+            for name in filter(None, (n.lower() for n in names)):
+                if wanted in (name, name.split(".")[0]) or wanted.split(".")[0] == name:
+                    return profile.queue_lifetime_days * 86400.0
+        return None
+
     @property
     def needs_login(self) -> bool:
         """No source named (and not browsing the cache alone): start at the login screen."""

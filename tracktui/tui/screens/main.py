@@ -70,7 +70,7 @@ class MainScreen(Screen[None]):
         yield Static(Text("Opening the cache…", style="dim"), id="result-info")
         with Container(id="results"):
             yield DeliveryTree(options.tz, id="tree")
-            yield DetailsPane(tz=options.tz, clock=options.clock, id="details")
+            yield DetailsPane(tz=options.tz, clock=options.clock, queue_lifetime=options.queue_lifetime, id="details")
         yield SyncBar(id="sync-bar")
         yield Footer()
 

@@ -60,8 +60,12 @@ def details_text(
     now: float,
     attempt: AttemptRow | None = None,
     message_level: bool = False,
+    queue_lifetime: float | None = None,
 ) -> Text:
-    """The details of one delivery (or of one of its attempts), as plain-string ``Text``."""
+    """The details of one delivery (or of one of its attempts), as plain-string ``Text``.
+
+    ``queue_lifetime`` (seconds): the host's configured queue lifetime, for the retry deadline.
+    """
     text = Text()
     status = row.status
     code, dsn, reply, relay, delay, when = row.code, row.dsn, row.reply, row.relay, row.delay, row.time
@@ -86,7 +90,7 @@ def details_text(
     text.append("\n")
     if explanation.advice and status is not Status.DELIVERED:
         _field(text, "What to do", safe(explanation.advice))
-    retry = describe_retry(row.message_time, row.status, row.mta, now=now, tz=tz)
+    retry = describe_retry(row.message_time, row.status, row.mta, now=now, tz=tz, queue_lifetime=queue_lifetime)
     if retry:
         _field(text, "Retrying", retry)
     text.append("\n")
@@ -111,10 +115,12 @@ def details_text(
 class DetailsPane(VerticalScroll, can_focus=False):
     """Scrollable pane showing :func:`details_text` for the tree's cursor."""
 
-    def __init__(self, *, tz: tzinfo, clock: Callable[[], float], id: str | None = None) -> None:
+    def __init__(self, *, tz: tzinfo, clock: Callable[[], float],
+                 queue_lifetime: Callable[[str], float | None] = lambda _host: None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tz = tz
         self.clock = clock
+        self.queue_lifetime = queue_lifetime
         self.row: DeliveryRow | None = None
 
     def compose(self) -> ComposeResult:
@@ -127,5 +133,6 @@ class DetailsPane(VerticalScroll, can_focus=False):
         if row is None:
             body.update(Text("Select a delivery to see what happened to it.", style="dim"))
             return
-        body.update(details_text(row, tz=self.tz, now=self.clock(), attempt=attempt, message_level=message_level))
+        body.update(details_text(row, tz=self.tz, now=self.clock(), attempt=attempt, message_level=message_level,
+                                 queue_lifetime=self.queue_lifetime(row.host)))
         self.scroll_home(animate=False)
