@@ -60,7 +60,7 @@ def run_report(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[
     path = _output_path(args.output)
     with open_cache(args, config) as cache:
         sync_code = _sync_first(args, cache, config, stderr)
-        stats = _render(cache, flt, path, zone, "Mail delivery report", now, stderr)
+        stats = _render(cache, flt, path, zone, "Mail delivery report", now, stderr, config.report.file_mode_bits)
     print(f"{stats.path} ({stats.deliveries:,} deliveries, {stats.pages:,} pages)", file=stdout)
     return sync_code
 
@@ -90,7 +90,7 @@ def _run_monthly(
     title = f"Monthly mail delivery report, {month.words}"
     with open_cache(args, config) as cache:
         sync_code = _sync_first(args, cache, config, stderr)
-        stats = _render(cache, month_filter(month), path, zone, title, now, stderr)
+        stats = _render(cache, month_filter(month), path, zone, title, now, stderr, config.report.file_mode_bits)
     if not to:
         print(f"{stats.path} ({stats.deliveries:,} deliveries; not mailed: no --mail-to and no monthly_to "
               "in the config)", file=stdout)
@@ -119,12 +119,13 @@ def _sync_first(args: argparse.Namespace, cache: Cache, config: Config, stderr: 
     return EXIT_OK
 
 
-def _render(cache: Cache, flt: Filter, path: Path, zone: tzinfo, title: str, now: datetime, stderr: IO[str]
-            ) -> ReportStats:
+def _render(cache: Cache, flt: Filter, path: Path, zone: tzinfo, title: str, now: datetime, stderr: IO[str],
+            file_mode: int = 0o600) -> ReportStats:
     """Render with a progress bar; a file that cannot be written is a usage error (fix the path)."""
     try:
         with _progress(stderr) as progress:
-            return build_report(cache, flt, path, tz=zone, title=title, progress=progress, now=now.timestamp())
+            return build_report(cache, flt, path, tz=zone, title=title, progress=progress, now=now.timestamp(),
+                                file_mode=file_mode)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
 

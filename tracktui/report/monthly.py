@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time as clock
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from tracktui.config import ensure_private_dir, write_file_atomic
 from tracktui.errors import UsageError
 from tracktui.model import STATUS_GROUPS, Filter
 from tracktui.report.pdf import Progress, ReportStats, render_report
@@ -106,15 +106,8 @@ def record_sent(month: str, to: str, *, at: float | None = None, path: Path | No
                str(e.get("to", "")).lower() != to.lower()]
     entries.append({"to": to, "at": clock.time() if at is None else at})
     data["sent"][month] = entries
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".monthly-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2, sort_keys=True)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    ensure_private_dir(path.parent)
+    write_file_atomic(path, json.dumps(data, indent=2, sort_keys=True).encode("utf-8"), mode=0o600)
 
 
 # -- building reports from the cache --------------------------------------------------------------
@@ -138,9 +131,9 @@ def report_filename(flt: Filter, tz: tzinfo, now: datetime) -> str:
 
 def build_report(
     cache: Cache, flt: Filter, path: Path, *, tz: tzinfo, title: str, progress: Progress | None = None,
-    now: float | None = None,
+    now: float | None = None, file_mode: int = 0o600,
 ) -> ReportStats:
-    """Render the deliveries ``flt`` selects from ``cache`` into ``path``."""
+    """Render the deliveries ``flt`` selects from ``cache`` into ``path`` (mode ``file_mode``, private by default)."""
     counts = cache.count_by_status(flt)
     total = sum(count for status, count in counts.items() if status in flt.statuses)
     hosts = list(flt.hosts) or cache.hosts()
@@ -155,10 +148,12 @@ def build_report(
         progress=progress,
         total=total,
         period=(flt.since, flt.until),
+        file_mode=file_mode,
     )
 
 
-def export_view(cache: Cache, flt: Filter, directory: Path, *, tz: tzinfo, progress: Progress | None = None) -> Path:
+def export_view(cache: Cache, flt: Filter, directory: Path, *, tz: tzinfo, progress: Progress | None = None,
+                file_mode: int = 0o600) -> Path:
     """The TUI's ``e`` key: a PDF of exactly what ``flt`` shows, in ``directory``, named from filter and date.
 
     Blocking (run it in a worker); an existing file of the same name gets a
@@ -176,7 +171,8 @@ def export_view(cache: Cache, flt: Filter, directory: Path, *, tz: tzinfo, progr
         while path.exists():
             path = directory / f"{name[:-4]}-{counter}.pdf"
             counter += 1
-        build_report(cache, flt, path, tz=tz, title="Mail delivery report", progress=progress, now=now.timestamp())
+        build_report(cache, flt, path, tz=tz, title="Mail delivery report", progress=progress, now=now.timestamp(),
+                     file_mode=file_mode)
     except OSError as error:
         raise UsageError(f"cannot write the report to {directory}: {error.strerror or error}") from error
     return path

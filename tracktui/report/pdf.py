@@ -8,7 +8,6 @@ counters is held in memory.
 
 from __future__ import annotations
 
-import os
 import time as clock
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from tracktui.config import write_file_atomic
 from tracktui.model import AttemptRow, DeliveryRow, Status
 from tracktui.report.chart import draw_day_chart
 from tracktui.report.glyphs import BOLD_FONT, REGULAR_FONT, TextFitter, fitter
@@ -124,6 +124,7 @@ class ReportPDF(FPDF):
         count = self.current_font.encode_text(str(self.pages_count))
         for page, operator in self._count_ops:
             contents = self.pages[page].contents
+            assert isinstance(contents, bytearray)  # uncompressed until output: fpdf2 compresses at the end
             filled = operator.replace(token, count).encode("latin-1")
             self.pages[page].contents = contents.replace(operator.encode("latin-1"), filled)
         self._count_ops.clear()
@@ -190,12 +191,12 @@ def _draw_summary(
     pdf.set_font(FONT, "", 7.5)
     reasons = summary.top_reasons(10)
     for reason, count in reasons:
-        lines = fit.wrap(fit.clean(reason), column - 22, 7.5, 2)
-        if y + 3.6 * len(lines) > TABLE_BOTTOM:
+        wrapped = fit.wrap(fit.clean(reason), column - 22, 7.5, 2)
+        if y + 3.6 * len(wrapped) > TABLE_BOTTOM:
             break
         pdf.set_xy(right, y)
         pdf.cell(18, 3.6, f"{count:,}", align="R")
-        for line in lines:
+        for line in wrapped:
             pdf.set_xy(right + 20, y)
             pdf.cell(column - 20, 3.6, line)
             y += 3.6
@@ -226,8 +227,9 @@ def render_report(
     progress: Progress | None = None,
     total: int | None = None,
     period: tuple[float | None, float | None] = (None, None),
+    file_mode: int = 0o600,
 ) -> ReportStats:
-    """Write the report of ``rows()`` to ``path`` (atomically) and say what it holds.
+    """Write the report of ``rows()`` to ``path`` (atomically, mode ``file_mode``) and say what it holds.
 
     ``total`` (if known) is passed to ``progress`` as the expected row count;
     ``period`` (the filter's since/until) fixes the chart's days.
@@ -247,8 +249,8 @@ def render_report(
     pdf.add_page()
     info = [("Hosts", host_words), ("Filter", words), ("Generated", generated_words)]
     pdf.insert_toc_placeholder(
-        lambda doc, _outline: _draw_summary(
-            doc, summary, title=title, period=period,
+        lambda _doc, _outline: _draw_summary(  # _doc is pdf itself
+            pdf, summary, title=title, period=period,
             lines=[*info, ("Deliveries", f"{summary.total:,} in {len(summary.message_keys):,} messages")],
         ),
         pages=1,
@@ -272,12 +274,7 @@ def render_report(
     if progress is not None:
         progress(summary.total, total if total is not None else summary.total)
     path = Path(path)
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        pdf.output(str(partial))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_file_atomic(path, bytes(pdf.output()), mode=file_mode)  # random O_EXCL temp: no planted symlink
     return ReportStats(
         path=path,
         deliveries=summary.total,

@@ -152,8 +152,9 @@ class MainScreen(Screen[None]):
         from tracktui.report.monthly import export_view
 
         assert self.cache is not None
-        directory = Path(load_config(self.options.config_path).report.output_dir).expanduser()
-        path = export_view(self.cache, flt, directory, tz=self.options.tz, progress=None)
+        report = load_config(self.options.config_path).report
+        path = export_view(self.cache, flt, Path(report.output_dir).expanduser(), tz=self.options.tz, progress=None,
+                           file_mode=report.file_mode_bits)
         self.post_message(msg.ExportFinished(str(path)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
