@@ -285,3 +285,17 @@ def test_touch_after_drain_starts_fresh_lists_and_keeps_counts() -> None:
     assert [a.result for a in delivery.attempts] == [AttemptResult.SENT] and delivery.attempt_count == 2
     assert delivery.status is Status.DELIVERED and delivery.time == 3.0 and delivery.last is delivery.attempts[0]
     assert len(handed_out[0]) == 2 and len(handed_out[1]) == 1, "drained lists must not be modified afterwards"
+
+
+def test_same_second_refusals_with_other_replies_or_instances_stay_two() -> None:
+    base = Event(kind=EventKind.REJECTED, time=60.0, host=HOST, queue_id="", mta="postfix",
+                 line="postfix/smtpd[10]: NOQUEUE: reject: RCPT from a[192.0.2.1]: 550 5.1.1 unknown",
+                 sender="s@example.com", recipient="r@example.com", code=550, dsn="5.1.1", reply="unknown")
+    other_reply = replace(base, line=base.line.replace("unknown", "blocked"), code=554, dsn="5.7.1",
+                          reply="blocked")
+    other_instance = replace(base, line=base.line.replace("postfix/smtpd[10]", "postfix-incoming/smtpd[11]"))
+    messages = run([base, other_reply, other_instance])
+    assert len(messages) == 3
+    assert sorted(m.deliveries["r@example.com"].last.dsn for m in messages.values()) == ["5.1.1", "5.1.1", "5.7.1"]
+    # Re-reading the same line is idempotent: it lands on the same key.
+    assert set(run([base]).keys()) <= set(messages.keys())

@@ -338,7 +338,9 @@ class Correlator:
 
     def _standalone_rejection(self, event: Event) -> None:
         recipient = event.recipient or ""
-        key = stable_key(event.host, "", event.time, event.sender, recipient)
+        # The line itself is part of the key: two refusals in the same second (other replies, other smtpd
+        # instances) are two refusals, while re-reading the same line still lands on the same key.
+        key = stable_key(event.host, "", event.time, event.sender, recipient, event.line)
         message = self._touched.get(key)
         if message is None:
             message = Message(
