@@ -9,6 +9,8 @@ so in one line; a cache is never silently misread. A cache written by a
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 
 from tracktui.cache.models import Models
@@ -42,8 +44,9 @@ def _stored_version(db: pw.Database, tables: set[str]) -> str | None:
 
 def _create(db: pw.Database, models: Models) -> None:
     db.create_tables(models.all(), safe=True)
-    models.meta.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict(
-        conflict_target=[models.meta.key], update={models.meta.value: str(SCHEMA_VERSION)}
+    meta: Any = models.meta  # built per database at run time: its fields are not visible to mypy
+    meta.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict(
+        conflict_target=[meta.key], update={meta.value: str(SCHEMA_VERSION)}
     ).execute()
 
 
@@ -66,6 +69,12 @@ def ensure_schema(db: pw.Database, models: Models, display: str) -> str | None:
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_ID,))
         tables = _existing_tables(db)
         ours = tables & set(KNOWN_TABLES)
+        foreign = {t for t in tables - set(KNOWN_TABLES) if not t.startswith("sqlite_")}
+        if foreign:  # another program's database: never drop or rewrite its tables
+            raise CacheError(
+                f"{display} is not a tracktui cache (it has other tables, e.g. {sorted(foreign)[0]!r}); "
+                "use another --cache"
+            )
         if not ours:
             _create(db, models)
             return None

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TextIO, cast
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from tracktui.dates import local_zone, resolve_zone
-from tracktui.errors import EXIT_OK, UsageError
+from tracktui.errors import EXIT_OK, CacheError, UsageError
 from tracktui.filters import build_filter
 from tracktui.textsafe import sanitize
 
@@ -52,8 +52,16 @@ def cache_url_for(args: argparse.Namespace, config: Config) -> str | None:
 def open_cache(args: argparse.Namespace, config: Config) -> Cache:
     """Open the cache the options and config name (caller closes it; it is a context manager)."""
     from tracktui.cache import Cache
+    from tracktui.cache.db import resolve
 
-    cache = Cache.open(cache_url_for(args, config), retention_days=config.retention_days)
+    url = cache_url_for(args, config)
+    reads_only = getattr(args, "command", None) in ("search", "report") and not (
+        getattr(args, "source", None) or getattr(args, "profile", None)
+    )
+    target = resolve(url)
+    if reads_only and target.kind == "sqlite" and target.path is not None and not target.path.exists():
+        raise CacheError(f"no cache at {target.display} (run tracktui sync first)")  # and do not create one
+    cache = Cache.open(url, retention_days=config.retention_days)
     for notice in cache.notices:  # e.g. "cache ... was made by an older tracktui; rebuilt"
         print(f"tracktui: {sanitize(notice, max_length=500)}", file=sys.stderr)
     return cache
@@ -124,7 +132,7 @@ def cli_auth(
     from tracktui.sources import AuthCallbacks
 
     tty = sys.stdin.isatty() if interactive is None else interactive
-    out = stream if stream is not None else sys.stderr
+    out = cast(TextIO, stream if stream is not None else sys.stderr)  # getpass wants a TextIO
     paused = pause or nullcontext
 
     def password(prompt: str) -> str | None:

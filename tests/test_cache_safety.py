@@ -1,0 +1,44 @@
+"""A foreign SQLite file given as the cache must not lose its tables."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracktui.cache import Cache
+from tracktui.errors import CacheError
+
+
+def test_foreign_sqlite_file_is_refused_and_keeps_its_tables(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE messages (id INTEGER, body TEXT)")
+    con.execute("CREATE TABLE invoices (id INTEGER)")
+    con.execute("INSERT INTO messages VALUES (1, 'keep me')")
+    con.commit()
+    con.close()
+    with pytest.raises(CacheError, match="not a tracktui cache"):
+        Cache.open(str(path))
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT body FROM messages").fetchall() == [("keep me",)]
+    assert con.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
+    con.close()
+
+
+
+def test_search_without_a_cache_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "missing.sqlite3"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_CACHE_HOME": str(tmp_path / "xc")}
+    done = subprocess.run(
+        [sys.executable, "-m", "tracktui", "search", "--cache", str(path)],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert f"no cache at {path} (run tracktui sync first)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert not path.exists()
