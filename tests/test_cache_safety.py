@@ -42,3 +42,26 @@ def test_search_without_a_cache_says_so_and_creates_nothing(tmp_path: Path) -> N
     assert "Traceback" not in done.stderr
     assert done.returncode == 2
     assert not path.exists()
+
+
+def test_search_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "cache.sqlite3"
+    Cache.open(str(path)).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process mid-sync holds the write lock
+    try:
+        env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_CACHE_HOME": str(tmp_path / "xc")}
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "tracktui", "search", "--cache", str(path), "--status", "all"],
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert "locked" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stderr  # an empty cache: nothing matched
+    assert elapsed < 8, elapsed  # the busy timeout is 10 s: a reader taking the lock would wait it out

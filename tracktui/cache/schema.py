@@ -57,6 +57,24 @@ def _drop_all(db: pw.Database, tables: set[str]) -> None:
             db.execute_sql(f'DROP TABLE IF EXISTS "{name}"{cascade}')
 
 
+def _is_current(db: pw.Database, models: Models) -> bool:
+    """Read-only check (no transaction): every table and index of this version is there and nothing else.
+
+    WAL readers never wait on a writer, so a cache that needs no change opens while a sync is writing.
+    """
+    tables = _existing_tables(db)
+    wanted = {model._meta.table_name for model in models.all()}
+    if tables != wanted | {t for t in tables if t.startswith("sqlite_")}:
+        return False
+    if _stored_version(db, tables) != str(SCHEMA_VERSION):
+        return False
+    for model in models.all():
+        expected = {index._name for index in model._meta.fields_to_index()}
+        if not expected <= {index.name for index in db.get_indexes(model._meta.table_name)}:
+            return False
+    return True
+
+
 def ensure_schema(db: pw.Database, models: Models, display: str) -> str | None:
     """Make the cache at ``display`` current; return a one-line notice if it had to be rebuilt.
 
@@ -64,6 +82,8 @@ def ensure_schema(db: pw.Database, models: Models, display: str) -> str | None:
     advisory lock) so two processes opening a fresh cache do not race.
     """
     sqlite = isinstance(db, pw.SqliteDatabase)
+    if sqlite and _is_current(db, models):
+        return None  # nothing to write: a reader (search) must not wait for a writer's lock
     with db.atomic("IMMEDIATE") if sqlite else db.atomic():
         if not sqlite:
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_ID,))
