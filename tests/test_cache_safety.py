@@ -65,3 +65,23 @@ def test_search_does_not_wait_for_a_writer(tmp_path: Path) -> None:
     assert "locked" not in done.stderr, done.stderr
     assert done.returncode == 1, done.stderr  # an empty cache: nothing matched
     assert elapsed < 8, elapsed  # the busy timeout is 10 s: a reader taking the lock would wait it out
+
+
+@pytest.mark.parametrize("command", ["search", "sync"])
+def test_damaged_cache_is_one_line_with_what_to_do(tmp_path: Path, command: str) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "postfix" / "delivery.log"
+    path = tmp_path / "cache.sqlite3"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_CACHE_HOME": str(tmp_path / "xc")}
+    source = f"file:{fixture}"
+    subprocess.run([sys.executable, "-m", "tracktui", "sync", "--source", source, "--cache", str(path)],
+                   env=env, check=True, capture_output=True, timeout=120)
+    with path.open("r+b") as handle:  # garbage over pages in the middle of the file
+        handle.seek(16384 * 3)
+        handle.write(b"\xa5" * 16384 * 4)
+    args = ["search", "--status", "all", "--since", "-60d"] if command == "search" else ["sync", "--source", source]
+    done = subprocess.run([sys.executable, "-m", "tracktui", *args, "--cache", str(path)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "damaged" in lines[0] and ".recover" in lines[0] and str(path) in lines[0]
+    assert done.returncode == 5

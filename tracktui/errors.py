@@ -1,4 +1,4 @@
-"""Errors that reach the user as one line, each with the exit code DESIGN.md names."""
+"""Errors that reach the user as one line, each with the exit code docs/architecture.md names."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ EXIT_NO_MATCH = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_SOURCE = 4
+EXIT_CACHE = 5
 
 
 class TracktuiError(Exception):
@@ -37,3 +38,14 @@ class CacheError(TracktuiError):
     """The cache cannot be opened or is from an incompatible version."""
 
     exit_code = EXIT_USAGE
+
+
+class DamagedCacheError(CacheError):
+    """The cache file is corrupt: local storage trouble, not a mistake in the command."""
+
+    exit_code = EXIT_CACHE
+
+
+def os_reason(error: OSError | Exception) -> str:
+    """The operating system's words for ``error`` ("No space left on device"), else its text."""
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__

@@ -25,12 +25,26 @@ from tracktui.cache.queries import Reader
 from tracktui.cache.retention import cutoff
 from tracktui.cache.retention import prune as prune_rows
 from tracktui.cache.schema import ensure_schema
-from tracktui.errors import CacheError
+from tracktui.errors import CacheError, DamagedCacheError
 from tracktui.model import AttemptRow, DeliveryRow, Filter, Message, Page, PageCursor, Status
 from tracktui.rows import Rows
 
 DEFAULT_RETENTION_DAYS = 60
 REPORT_BATCH = 500
+
+
+_DAMAGED = ("malformed", "not a database", "file is encrypted")
+"""SQLite's words for a corrupt file."""
+
+
+def damaged_or_plain(location: str, error: Exception) -> CacheError:
+    """One line for a database error: a corrupt file gets what to do about it."""
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if any(words in first for words in _DAMAGED):
+        return DamagedCacheError(
+            f"cache {location} is damaged ({first}); recover it with `sqlite3 {location} .recover`, or delete it: "
+            "it is only a cache, the next sync reads the logs again")
+    return CacheError(f"cache {location}: {first}")
 
 
 class Cache:
@@ -117,6 +131,8 @@ class Cache:
         except (pw.OperationalError, pw.InterfaceError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise CacheError(f"cache {self.location}: {first}") from exc
+        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+            raise damaged_or_plain(self.location, exc) from exc
 
     @contextmanager
     def _writing(self) -> Iterator[Any]:
@@ -140,7 +156,9 @@ class Cache:
                 return
             try:
                 if self._wconn is None:
-                    self._wconn = self._db._connect()  # peewee applies the pragmas
+                    # peewee builds the connection with its pragmas, outside its thread-local state (no public
+                    # API does both; SqliteDatabase._connect is stable since peewee 3.0).
+                    self._wconn = self._db._connect()  # type: ignore[attr-defined]
                     if self._target.path is not None:  # checkpoints in a thread: see tracktui.cache.checkpoint
                         self._wconn.execute("PRAGMA wal_autocheckpoint = 0")
                         self._wconn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
@@ -150,7 +168,7 @@ class Cache:
                     self._checkpointer.before_write()
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise CacheError(f"cache {self.location}: {exc}") from exc
+                raise damaged_or_plain(self.location, exc) from exc
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -159,8 +177,8 @@ class Cache:
             except BaseException as exc:
                 with suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise CacheError(f"cache {self.location}: {exc}") from exc
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise damaged_or_plain(self.location, exc) from exc
                 raise
 
     # -- query API (views) -------------------------------------------------------------------------
