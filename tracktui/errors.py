@@ -46,6 +46,6 @@ class DamagedCacheError(CacheError):
     exit_code = EXIT_CACHE
 
 
-def os_reason(error: OSError | Exception) -> str:
+def os_reason(error: BaseException) -> str:
     """The operating system's words for ``error`` ("No space left on device"), else its text."""
     return getattr(error, "strerror", None) or str(error) or type(error).__name__

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import peewee
 import platformdirs
 
-from tracktui.errors import CacheError
+from tracktui.errors import CacheError, os_reason
 
 SQLITE_PRAGMAS = {
     "page_size": 16384,
@@ -108,7 +108,7 @@ def create_private_file(path: Path) -> None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         os.close(fd)
     except OSError as exc:
-        raise CacheError(f"cannot create cache file {path}: {exc.strerror or exc}") from exc
+        raise CacheError(f"cannot create cache file {path}: {os_reason(exc)}") from exc
 
 
 def connect(target: Target) -> peewee.Database:

@@ -29,7 +29,7 @@ from tracktui.commands.common import (
     sync_exit_code,
     sync_from_args,
 )
-from tracktui.errors import EXIT_OK, UsageError
+from tracktui.errors import EXIT_OK, UsageError, os_reason
 from tracktui.model import Filter
 from tracktui.report.mailer import send_report
 from tracktui.report.monthly import build_report, month_filter, month_of, record_sent, sent_at
@@ -85,7 +85,7 @@ def _run_monthly(
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise UsageError(f"cannot create the report directory {directory}: {error.strerror or error}") from error
+            raise UsageError(f"cannot create the report directory {directory}: {os_reason(error)}") from error
         path = directory / f"tracktui-monthly-{month.label}.pdf"
     title = f"Monthly mail delivery report, {month.words}"
     with open_cache(args, config) as cache:
@@ -127,7 +127,7 @@ def _render(cache: Cache, flt: Filter, path: Path, zone: tzinfo, title: str, now
             return build_report(cache, flt, path, tz=zone, title=title, progress=progress, now=now.timestamp(),
                                 file_mode=file_mode)
     except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+        raise UsageError(f"cannot write {path}: {os_reason(error)}") from error
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracktui.errors import EXIT_UNREACHABLE, TracktuiError, UsageError
+from tracktui.errors import EXIT_UNREACHABLE, TracktuiError, UsageError, os_reason
 
 if TYPE_CHECKING:
     from tracktui.config import ReportSettings
@@ -118,5 +118,5 @@ def _words(error: BaseException) -> str:
         text = "; ".join(f"{code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
                          for code, msg in error.recipients.values())
     else:
-        text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        text = os_reason(error)
     return " ".join(str(text).split())[:300]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from tracktui.config import ensure_private_dir, write_file_atomic
-from tracktui.errors import UsageError
+from tracktui.errors import UsageError, os_reason
 from tracktui.model import STATUS_GROUPS, Filter
 from tracktui.report.pdf import Progress, ReportStats, render_report
 from tracktui.report.words import MONTHS, filter_words
@@ -174,6 +174,6 @@ def export_view(cache: Cache, flt: Filter, directory: Path, *, tz: tzinfo, progr
         build_report(cache, flt, path, tz=tz, title="Mail delivery report", progress=progress, now=now.timestamp(),
                      file_mode=file_mode)
     except OSError as error:
-        raise UsageError(f"cannot write the report to {directory}: {error.strerror or error}") from error
+        raise UsageError(f"cannot write the report to {directory}: {os_reason(error)}") from error
     return path
 
