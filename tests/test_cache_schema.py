@@ -65,6 +65,10 @@ def test_sqlite_connections_checkpoint_the_wal_less_often_than_sqlite_default(tm
 
 def test_plain_path_and_sqlite_url_open_the_same_file(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "c.db"
+    with pytest.raises(CacheError, match="does not exist"):
+        Cache.open(str(path))  # a --cache in a directory that is not there: a typo, not a tree to create
+    assert not path.parent.exists()
+    path.parent.mkdir()
     with Cache.open(str(path)) as a:
         a.commit_batch("src", [make_message()], {"o": 1}, url="file:x")
     with Cache.open(f"sqlite:///{path}") as b:

@@ -102,9 +102,18 @@ def _postgres_target(url: str) -> Target:
 
 
 def create_private_file(path: Path) -> None:
-    """Create the SQLite file (and its directory) readable by its owner only, before SQLite touches it."""
+    """Create the SQLite file readable by its owner only, before SQLite touches it.
+
+    Only the default location's directories are created (0700 whatever the umask): a ``--cache`` in a
+    directory that does not exist is a typo to report, not a tree to make.
+    """
+    from tracktui.config import ensure_private_dir
+
+    if path.parent == default_path().parent:
+        ensure_private_dir(path.parent)
+    elif not path.parent.is_dir():
+        raise CacheError(f"cannot create cache file {path}: the directory {path.parent} does not exist")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         os.close(fd)
     except OSError as exc:
