@@ -8,11 +8,13 @@ between processes; reads run concurrently thanks to WAL.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time as _time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import peewee as pw
@@ -37,9 +39,12 @@ _DAMAGED = ("malformed", "not a database", "file is encrypted")
 """SQLite's words for a corrupt file."""
 
 
-def damaged_or_plain(location: str, error: Exception) -> CacheError:
-    """One line for a database error: a corrupt file gets what to do about it."""
+def damaged_or_plain(location: str, error: Exception, path: Path | None = None) -> CacheError:
+    """One line for a database error: a corrupt file, or a directory SQLite cannot write, gets what to do."""
     first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if path is not None and ("unable to open" in first or "readonly" in first) and not os.access(path.parent, os.W_OK):
+        return CacheError(f"cache {location}: {first}; SQLite's WAL needs a writable directory and "
+                          f"{path.parent} is read-only for you (move the cache or make the directory writable)")
     if any(words in first for words in _DAMAGED):
         return DamagedCacheError(
             f"cache {location} is damaged ({first}); recover it with `sqlite3 {location} .recover`, or delete it: "
@@ -128,11 +133,8 @@ class Cache:
         try:
             with self._db.connection_context():
                 yield
-        except (pw.OperationalError, pw.InterfaceError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CacheError(f"cache {self.location}: {first}") from exc
-        except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
-            raise damaged_or_plain(self.location, exc) from exc
+        except (pw.DatabaseError, sqlite3.DatabaseError, pw.InterfaceError) as exc:
+            raise damaged_or_plain(self.location, exc, self._target.path) from exc
 
     @contextmanager
     def _writing(self) -> Iterator[Any]:
@@ -168,7 +170,7 @@ class Cache:
                     self._checkpointer.before_write()
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise damaged_or_plain(self.location, exc) from exc
+                raise damaged_or_plain(self.location, exc, self._target.path) from exc
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -178,7 +180,7 @@ class Cache:
                 with suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.DatabaseError):
-                    raise damaged_or_plain(self.location, exc) from exc
+                    raise damaged_or_plain(self.location, exc, self._target.path) from exc
                 raise
 
     # -- query API (views) -------------------------------------------------------------------------
