@@ -200,6 +200,19 @@ def _typed(where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> A
     return value
 
 
+class ProfileError(UsageError):
+    """A bad profile value; ``key`` names it so the login form can mark the right field."""
+
+    def __init__(self, key: str, words: str) -> None:
+        super().__init__(words)
+        self.key = key
+
+
+def profile_from_values(name: str, data: Any, warn: Warn) -> Profile:
+    """The one profile validator, shared by the config file and the login form."""
+    return _profile(name, data, warn)
+
+
 def _profile(name: str, data: Any, warn: Warn) -> Profile:
     where = f"profiles.{name}"
     if not isinstance(data, dict):
@@ -209,13 +222,13 @@ def _profile(name: str, data: Any, warn: Warn) -> Profile:
     if isinstance(paths, str):
         paths = [paths]
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-        raise UsageError(f"{where}.paths must be a list of strings")
+        raise ProfileError("paths", f"{where}.paths must be a list of strings")
     mta = _typed(where, "mta", data.get("mta", "auto"), str)
     if mta not in MTAS:
-        raise UsageError(f"{where}.mta must be one of {', '.join(MTAS)}")
+        raise ProfileError("mta", f"{where}.mta must be one of {', '.join(MTAS)}")
     journal = data.get("journal")
     if not paths and not journal:
-        raise UsageError(f"[{where}] needs paths or journal")
+        raise ProfileError("paths", f"[{where}] needs paths or journal")
     lifetime = data.get("queue_lifetime_days")
     if lifetime is not None:
         _ranged(f"{where}.", "queue_lifetime_days", _typed(where, "queue_lifetime_days", lifetime, (int, float)),
@@ -227,7 +240,7 @@ def _profile(name: str, data: Any, warn: Warn) -> Profile:
         check_host_name(_typed(where, "host_name", host_name, str), f"{where}.host_name")
     identity = data.get("identity_file")
     if identity is not None and not _typed(where, "identity_file", identity, str).strip():
-        raise UsageError(f"{where}.identity_file is empty; remove it or name a key file")
+        raise ProfileError("identity_file", f"{where}.identity_file is empty; remove it or name a key file")
     return Profile(
         name=name,
         target=_typed(where, "target", data.get("target", "local"), str),

@@ -29,7 +29,7 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tracktui.config import Profile, load_config, save_config
+from tracktui.config import Profile, ProfileError, load_config, profile_from_values, save_config
 from tracktui.errors import TracktuiError
 from tracktui.tui import messages as msg
 from tracktui.tui.render import safe
@@ -45,6 +45,8 @@ DEFAULT_PATHS = "/var/log/mail.log*"
 _TARGET_RE = re.compile(r"^(?:[^@\s/]+@)?[A-Za-z0-9_.:\[\]-]+$")
 _FIELDS = ("target", "paths", "identity")
 """Inputs that :class:`FieldError` can mark."""
+_KEY_FIELDS = {"paths": "paths", "identity_file": "identity", "target": "target"}
+"""Which input a config key lives in."""
 
 
 class FieldError(TracktuiError):
@@ -146,7 +148,13 @@ class LoginScreen(Screen[None]):
         typed_key = self.query_one("#identity", Input).value.strip()
         identity = check_key_file(typed_key) if typed_key else None
         name = self.query_one("#name", Input).value.strip() or target.rpartition("@")[2].split(":")[0]
-        return Profile(name=name, target=target, paths=paths, identity_file=identity)
+        values: dict[str, object] = {"target": target, "paths": paths}
+        if identity is not None:
+            values["identity_file"] = identity
+        try:
+            return profile_from_values(name, values, lambda _words: None)
+        except ProfileError as exc:
+            raise FieldError(_KEY_FIELDS.get(exc.key, "target"), str(exc)) from None
 
     def show_error(self, words: str, *, field: str | None = None) -> None:
         """One line of plain text under the fields; ``field`` (an Input id) is marked and focused."""
