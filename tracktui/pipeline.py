@@ -44,7 +44,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from tracktui.correlate import Correlator
-from tracktui.errors import SourceError
+from tracktui.errors import SourceError, os_reason
 from tracktui.model import Message
 from tracktui.parsers.base import Parser, ParseStats
 from tracktui.parsers.detect import detect_mta, make_parser
@@ -192,7 +192,7 @@ class ProcessStage:
             )
         except (OSError, ValueError) as error:
             ours.close()
-            raise SourceError(f"{url}: cannot start the parsing process: {error.strerror or error}") from error
+            raise SourceError(f"{url}: cannot start the parsing process: {os_reason(error)}") from error
         finally:
             theirs.close()
         self._sock = ours  # kept to shut the connection down, which wakes the threads blocked on it

@@ -22,7 +22,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from tracktui.correlate import DEFAULT_STALE_AFTER
-from tracktui.errors import SourceError, TracktuiError
+from tracktui.errors import SourceError, TracktuiError, os_reason
 from tracktui.gcpause import paused_gc
 from tracktui.parsers.base import ParseStats
 from tracktui.pipeline import (
@@ -155,7 +155,7 @@ def sync_sources(
             emit(SyncProgress(source=url, host=result.host, phase="failed", lines=result.lines,
                               label=str(error)))
         except OSError as error:  # anything the source did not translate: still one clear line
-            result.error = SourceError(f"{url}: {error.strerror or error}")
+            result.error = SourceError(f"{url}: {os_reason(error)}")
             emit(SyncProgress(source=url, host=result.host, phase="failed", label=str(result.error)))
         return result
 

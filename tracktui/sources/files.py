@@ -61,7 +61,7 @@ class _LocalOpened:
         self._counter = CountingReader(self._file)
         self._stream: Any
         if info.gz:
-            self._stream = gzip.GzipFile(fileobj=self._counter, mode="rb")  # type: ignore[arg-type]
+            self._stream = gzip.GzipFile(fileobj=self._counter, mode="rb")  # type: ignore[call-overload]
             self._info = info
             try:
                 skip(self._stream, offset)

@@ -62,8 +62,10 @@ class FileInfo:
 class Opened(Protocol):
     """A decompressed byte stream of one file, positioned at the requested offset."""
 
-    raw_done: int
-    """On-disk (or on-wire) bytes consumed so far, for progress."""
+    @property
+    def raw_done(self) -> int:
+        """On-disk (or on-wire) bytes consumed so far, for progress."""
+        ...
 
     def read(self, size: int) -> bytes: ...
 

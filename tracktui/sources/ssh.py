@@ -124,7 +124,7 @@ class _RemoteGzipFile:
 
     def __init__(self, stream: ChannelStream, offset: int) -> None:
         self._stream = stream
-        self._unzip = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[arg-type]
+        self._unzip = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[call-overload]
         try:
             skip(self._unzip, offset)
         except (OSError, EOFError) as exc:

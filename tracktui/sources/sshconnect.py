@@ -26,7 +26,7 @@ from pathlib import Path
 
 import paramiko
 
-from tracktui.errors import HostError
+from tracktui.errors import HostError, os_reason
 from tracktui.sources.base import AuthCallbacks, ChangedHostKeyError, UnknownHostKeyError
 
 CONNECT_TIMEOUT = 15.0
@@ -188,7 +188,7 @@ class Connector:
                 f"{target.alias}: timed out connecting to {where}; check the host, port and firewall"
             ) from None
         except OSError as exc:
-            raise HostError(f"{target.alias}: cannot connect to {where}: {exc.strerror or exc}") from None
+            raise HostError(f"{target.alias}: cannot connect to {where}: {os_reason(exc)}") from None
 
     def _tunnel(self, jump: paramiko.Transport, via: Target, target: Target) -> paramiko.Channel:
         try:
