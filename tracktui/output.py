@@ -7,17 +7,17 @@ Text policy: the table is for people, so every log-derived string goes
 through :func:`~tracktui.textsafe.sanitize` (no escape sequences, control or
 bidi characters reach the terminal) and is a ``rich.text.Text`` (never markup).
 CSV and JSON are data for programs and keep the exact text the log had:
-JSON escapes it (``ensure_ascii``, so output is plain ASCII whatever the
-locale), the csv module quotes it. Only lone surrogates, which no encoder
-accepts, become U+FFFD in CSV. CSV cells are not defused for spreadsheets
-(``=...``): treat a CSV of remote text like any untrusted file.
+JSON keeps the exact text the log had and escapes it (``ensure_ascii``, so output is
+plain ASCII whatever the locale). CSV is opened in spreadsheets, so each cell is
+defused (OWASP "CSV injection"): escape sequences, control and bidi characters are
+removed as for the table, and a cell that would start with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return gets a leading ``'`` so no spreadsheet runs it as a formula.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 import time as _time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -49,7 +49,6 @@ STATUS_STYLES: dict[Status, str] = {
 }
 _CELL_LIMIT = 2000
 """Only this much of a cell is sanitised for the table: it is cut to the column anyway."""
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def iso_utc(epoch: float) -> str:
@@ -110,34 +109,36 @@ def write_json(
 # -- CSV ------------------------------------------------------------------------------------------
 
 
-def write_csv(rows: Iterable[DeliveryRow], file: IO[str], *, for_terminal: bool = False) -> int:
+def write_csv(rows: Iterable[DeliveryRow], file: IO[str]) -> int:
     """Stream CSV: a header row, then one row per delivery (``attempts`` = count); returns rows written.
 
-    ``for_terminal``: the CSV is going to a terminal, not a program, so log
-    text is sanitised like the table's (escape sequences must not reach it).
+    Every cell of log text goes through :func:`csv_cell` (defused for spreadsheets and terminals).
     """
     writer = csv.writer(file, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    _csv = _csv_display if for_terminal else _csv_exact
     count = 0
     for row in rows:
         writer.writerow([
-            iso_utc(row.time), _csv(row.host), _csv(row.queue_id), _csv(row.message_id), _csv(row.sender),
-            _csv(row.recipient), _csv(row.subject), str(row.status), _csv(row.dsn), _csv(row.reply),
-            _csv(row.relay), explanation_of(row), row.attempt_count,
+            iso_utc(row.time), csv_cell(row.host), csv_cell(row.queue_id), csv_cell(row.message_id),
+            csv_cell(row.sender), csv_cell(row.recipient), csv_cell(row.subject), str(row.status),
+            csv_cell(row.dsn), csv_cell(row.reply), csv_cell(row.relay), csv_cell(explanation_of(row)),
+            row.attempt_count,
         ])
         count += 1
     return count
 
 
-def _csv_exact(value: str | None) -> str:
-    if value is None:
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str | None) -> str:
+    """One CSV cell of log text: shown as the table shows it, and never a spreadsheet formula."""
+    if not value:
         return ""
-    return value if value.isascii() else _SURROGATE_RE.sub("\ufffd", value)
-
-
-def _csv_display(value: str | None) -> str:
-    return sanitize(value)
+    cleaned = sanitize(value)
+    if value.startswith(_FORMULA_STARTS) or cleaned.startswith(_FORMULA_STARTS):
+        return "'" + cleaned
+    return cleaned
 
 
 # -- table ----------------------------------------------------------------------------------------

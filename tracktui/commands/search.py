@@ -56,7 +56,7 @@ def run_search(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[
                 count = write_json_pairs(pairs, stdout)
             elif fmt == "csv":
                 rows = _limited(cache.iter_deliveries(flt, page_size=_page_size(limit)), limit)
-                count = write_csv(rows, stdout, for_terminal=_isatty(stdout))
+                count = write_csv(rows, stdout)
             else:
                 rows = _limited(cache.iter_deliveries(flt, page_size=_page_size(limit)), limit)
                 first, rows = _peek(rows)
