@@ -240,7 +240,7 @@ def test_relative_dates_that_start_with_a_dash(run, delivery_log: Path, cache_ur
         (("--since=-400d",), "older than the 60-day retention window: the earliest allowed date is"),
         (("--since", "today", "--until", "yesterday"), "the range is empty"),
         (("--to", "bob @example.com"), "recipient 'bob @example.com' contains a space"),
-        (("--limit", "0"), "--limit must be at least 1"),
+        (("--limit", "0"), "--limit: must be between 1 and 1000000000, not 0"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(run, cache_url: str, args: tuple[str, ...], message: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from tracktui import __version__, engine
 from tracktui.errors import EXIT_USAGE, TracktuiError
@@ -12,20 +13,43 @@ from tracktui.errors import EXIT_USAGE, TracktuiError
 STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "temporary", "permanent", "all")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: the mistake and where to look, not the whole usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _limit(text: str) -> int:
+    """``--limit``: a whole number from 1 to a billion (larger is a typo, not a wish)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1_000_000_000:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 1000000000, not {text}")
+    return value
+
+
+def _list_default(parser: argparse.ArgumentParser) -> object:
+    """``[]`` for a repeatable option, "not given" on a sub-command (see :func:`build_parser`)."""
+    return parser.argument_default if parser.argument_default is argparse.SUPPRESS else []
+
+
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         action="append",
-        default=[],
+        default=_list_default(parser),
         metavar="URL",
         help="file:PATH (globs pick up rotated files), ssh://[user@]host[:port]/path "
         "or ssh://[user@]host[:port]?journal=UNIT; options ?host=NAME&mta=...&sudo=1; repeat for several",
     )
-    parser.add_argument("--profile", action="append", default=[], metavar="NAME",
+    parser.add_argument("--profile", action="append", default=_list_default(parser), metavar="NAME",
                         help="host profile from the config file; repeat for several")
     parser.add_argument("--cache", metavar="URL",
                         help="cache path or sqlite:///... / postgresql://... URL")
-    parser.add_argument("--mta", choices=("auto", "postfix", "exim", "qmail"), default=None,
+    parser.add_argument("--mta", choices=("auto", "postfix", "exim", "qmail"),
                         help="MTA of --source logs (default: detect)")
     parser.add_argument("--tz", metavar="ZONE",
                         help="time zone of year-less log stamps (default: local)")
@@ -34,9 +58,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="config file (default: user config dir)")
 
 
-def _add_filter_options(parser: argparse.ArgumentParser, *, default_status: str | None) -> None:
-    parser.add_argument("--status", choices=STATUS_CHOICES, default=default_status,
-                        help="delivery status or group (default: %(default)s)")
+def _add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--status", choices=STATUS_CHOICES,
+                        help="delivery status or group (default: all for search and report)")
     parser.add_argument("--since", metavar="WHEN",
                         help="today, yesterday, 2026-11-01, '2026-11-01 14:00', '3 days ago', -3d")
     parser.add_argument("--until", metavar="WHEN", help="end of the time range (exclusive)")
@@ -45,45 +69,49 @@ def _add_filter_options(parser: argparse.ArgumentParser, *, default_status: str 
     parser.add_argument("--from", dest="sender", metavar="ADDR",
                         help="sender: address, @domain or *wildcard*")
     parser.add_argument("--subject", metavar="TEXT", help="subject contains TEXT")
-    parser.add_argument("--host", action="append", default=[], metavar="HOST",
+    parser.add_argument("--host", action="append", default=_list_default(parser), metavar="HOST",
                         help="only this mail host; repeat for several")
     parser.add_argument("--queue-id", metavar="ID", help="only this queue id")
     parser.add_argument("--message-id", metavar="ID", help="only this Message-ID")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, as DESIGN.md's contract names it."""
-    parser = argparse.ArgumentParser(
+    """The whole command line, as docs/architecture.md's contract names it."""
+    parser = _Parser(
         prog="tracktui",
         description="What happened to the mail your servers sent: delivered, temporarily "
         "rejected, permanently rejected or expired, and why.",
     )
     parser.add_argument("--version", action="version", version=f"tracktui {__version__}, engine: {engine()}")
     _add_source_options(parser)
-    _add_filter_options(parser, default_status=None)
+    _add_filter_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("demo", help="the TUI on built-in sample data, no mail host needed")
 
-    sync = sub.add_parser("sync", help="read new log lines from the sources into the cache")
+    # A sub-command's options default to "not given" (argument_default=SUPPRESS), so an option shared with
+    # the top level may stand before or after the sub-command (tracktui --config FILE search): argparse
+    # would otherwise overwrite the value given first with the sub-command's default.
+    kept = argparse.SUPPRESS
+    sync = sub.add_parser("sync", help="read new log lines from the sources into the cache", argument_default=kept)
     _add_source_options(sync)
-    sync.add_argument("--quiet", action="store_true", help="no progress display")
+    sync.add_argument("--quiet", action="store_true", default=False, help="no progress display")
 
-    search = sub.add_parser("search", help="print deliveries matching a filter")
+    search = sub.add_parser("search", help="print deliveries matching a filter", argument_default=kept)
     _add_source_options(search)
-    _add_filter_options(search, default_status="all")
+    _add_filter_options(search)
     search.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    search.add_argument("--limit", type=int, metavar="N", help="at most N deliveries")
+    search.add_argument("--limit", type=_limit, default=None, metavar="N", help="at most N deliveries")
 
-    report = sub.add_parser("report", help="PDF report of a filter, or the monthly report")
+    report = sub.add_parser("report", help="PDF report of a filter, or the monthly report", argument_default=kept)
     _add_source_options(report)
-    _add_filter_options(report, default_status="all")
-    report.add_argument("--output", metavar="FILE.pdf", help="where to write the PDF")
-    report.add_argument("--monthly", action="store_true",
+    _add_filter_options(report)
+    report.add_argument("--output", default=None, metavar="FILE.pdf", help="where to write the PDF")
+    report.add_argument("--monthly", action="store_true", default=False,
                         help="the previous calendar month's report (or --month)")
-    report.add_argument("--month", metavar="YYYY-MM", help="with --monthly: this month")
-    report.add_argument("--mail-to", metavar="ADDR", help="with --monthly: e-mail it here")
-    report.add_argument("--force", action="store_true",
+    report.add_argument("--month", default=None, metavar="YYYY-MM", help="with --monthly: this month")
+    report.add_argument("--mail-to", default=None, metavar="ADDR", help="with --monthly: e-mail it here")
+    report.add_argument("--force", action="store_true", default=False,
                         help="with --monthly: send even if this month was sent already")
     return parser
 
@@ -94,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(join_dash_values(sys.argv[1:] if argv is None else list(argv)))
+    if args.command in ("search", "report") and args.status is None:
+        args.status = "all"  # the TUI's form has its own default (Delivered); the commands show everything
     try:
         if args.command == "sync":
             from tracktui.commands.sync import run_sync

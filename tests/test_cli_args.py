@@ -1,0 +1,61 @@
+"""The command line as users type it: global options on either side of the sub-command, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracktui.__main__ import build_parser
+
+FIXTURE = Path(__file__).parent / "fixtures" / "postfix" / "delivery.log"
+
+
+def parse(*argv: str):  # type: ignore[no-untyped-def]
+    return build_parser().parse_args(list(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ("--config", "/tmp/c.toml", "--cache", "/tmp/x.db", "search"),
+    ("search", "--config", "/tmp/c.toml", "--cache", "/tmp/x.db"),
+])
+def test_global_options_before_or_after_the_command(argv: tuple[str, ...]) -> None:
+    args = parse(*argv)
+    assert args.config == "/tmp/c.toml" and args.cache == "/tmp/x.db"
+    assert args.source == [] and args.profile == []
+
+
+def test_subcommand_defaults_still_apply() -> None:
+    args = parse("search")
+    assert args.format == "table" and args.limit is None and args.host == []
+    assert parse("report").monthly is False and parse("sync").quiet is False
+
+
+def run(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_CACHE_HOME": str(tmp_path / "xc")}
+    return subprocess.run([sys.executable, "-m", "tracktui", *argv], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+
+
+def test_config_before_the_command_is_honoured(tmp_path: Path) -> None:
+    cache = tmp_path / "c.db"
+    config = tmp_path / "my.toml"
+    config.write_text(f'cache = "{cache}"\n', encoding="utf-8")
+    assert run(tmp_path, "--config", str(config), "sync", "--source", f"file:{FIXTURE}").returncode == 0
+    assert cache.exists()  # the sync used the config's cache, not the default one
+    found = run(tmp_path, "--config", str(config), "search", "--format", "json")
+    # Ignoring the config would look in the default cache, which does not exist: "no cache at ..." (exit 2).
+    assert found.returncode in (0, 1) and not found.stderr, found.stderr
+
+
+@pytest.mark.parametrize("argv", [("search", "--limit", "99999999999999999999"), ("search", "--status", "nope"),
+                                  ("search", "--limit", "0"), ("--bogus",)])
+def test_usage_errors_are_one_line_with_a_hint(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    done = run(tmp_path, *argv)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2
+    assert len(lines) == 1, done.stderr
+    assert "--help" in lines[0] and "Traceback" not in done.stderr and "islice" not in done.stderr
