@@ -59,3 +59,19 @@ def test_usage_errors_are_one_line_with_a_hint(tmp_path: Path, argv: tuple[str, 
     assert done.returncode == 2
     assert len(lines) == 1, done.stderr
     assert "--help" in lines[0] and "Traceback" not in done.stderr and "islice" not in done.stderr
+
+
+def test_a_source_with_nothing_recognisable_says_so_and_keeps_its_cursor(tmp_path: Path) -> None:
+    from tracktui.cache import Cache
+
+    log = tmp_path / "passwd.log"
+    log.write_text("".join(f"user{n}:x:{n}:{n}::/home/user{n}:/bin/sh\n" for n in range(19)), encoding="utf-8")
+    cache = tmp_path / "c.db"
+    done = run(tmp_path, "sync", "--source", f"file:{log}", "--cache", str(cache))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 4, done.stderr
+    assert len(lines) == 1 and "19 lines, not one recognised" in lines[0] and "user0:x:0:0" in lines[0]
+    assert run(tmp_path, "sync", "--source", f"file:{FIXTURE}", "--cache", str(cache)).returncode == 0
+    with Cache.open(str(cache)) as opened:
+        assert opened.source_state(f"file:{FIXTURE}")  # a recognised source keeps its cursor...
+        assert not opened.source_state(f"file:{log}")  # ...this one does not: a later --mta sync reads it all

@@ -33,6 +33,7 @@ from tracktui.pipeline import (
     RowBuilder,
     process_available,
 )
+from tracktui.textsafe import sanitize
 
 if TYPE_CHECKING:
     from tracktui.cache import Cache
@@ -249,14 +250,21 @@ def _read_all(
     source_id = source.url
     last_state: dict[str, Any] = state or {}
     bytes_seen = 0
+    # A first read holds its cursor back until a line is recognised: a source that yields lines but not
+    # one the parser knows (wrong file, a layout not understood) must stay unread for a sync with --mta.
+    first_read = not state
+    first_line: str | None = None
 
     def commit(batch: LineBatch, out: BatchOutput) -> None:
-        nonlocal bytes_seen, last_state
-        cache.commit_rows(source_id, out.rows, batch.state, url=source.url)
+        nonlocal bytes_seen, last_state, first_line
         if out.mta is not None:
             result.mta = out.mta
         if out.stats is not None:
             stats.merge(out.stats)
+        if first_line is None and batch.line_count:
+            first_line = batch.data.split(b"\n", 1)[0].decode("utf-8", "replace")
+        if not (first_read and not _recognised(stats) and not any(out.rows)):
+            cache.commit_rows(source_id, out.rows, batch.state, url=source.url)
         result.lines += batch.line_count
         result.deliveries += out.deliveries
         bytes_seen += batch.bytes_read
@@ -280,10 +288,20 @@ def _read_all(
         commit(in_flight.popleft(), stage.result())
         if should_stop is not None and should_stop():
             return
+    if first_read and result.lines and not _recognised(stats):
+        tried = f"as {result.mta}" if result.mta else "as Postfix, Exim or qmail (auto-detected)"
+        raise SourceError(
+            f"{source.url}: {result.lines:,} lines, not one recognised {tried}; first line: "
+            f"{sanitize(first_line or '', max_length=120)!r} (nothing stored; name the MTA with --mta)")
     reference = now if now is not None else _time.time()
     out_stale = stage.finish(reference - DEFAULT_STALE_AFTER)
     if out_stale is not None:
         cache.commit_rows(source_id, out_stale.rows, last_state, url=source.url)
+
+
+def _recognised(stats: ParseStats) -> bool:
+    """Some line was the MTA's: an event, or a line understood but carrying nothing to store."""
+    return stats.events + stats.ignored > 0
 
 
 def _profile_zone(profile: Profile | None) -> tzinfo | None:
