@@ -85,3 +85,19 @@ def test_damaged_cache_is_one_line_with_what_to_do(tmp_path: Path, command: str)
     assert len(lines) == 1, done.stderr
     assert "damaged" in lines[0] and ".recover" in lines[0] and str(path) in lines[0]
     assert done.returncode == 5
+
+
+def test_a_full_disk_is_its_own_line_and_code(tmp_path: Path) -> None:
+    from tracktui.cache.store import damaged_or_plain
+    from tracktui.errors import EXIT_CACHE
+
+    path = tmp_path / "c.db"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA max_page_count = 2")  # SQLite's own SQLITE_FULL, as on a full disk
+    with pytest.raises(sqlite3.OperationalError) as info:
+        con.execute("CREATE TABLE t (x)")
+        con.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 50)
+    con.close()
+    error = damaged_or_plain(str(path), info.value, path)
+    assert error.exit_code == EXIT_CACHE and error.exit_code != 2
+    assert "disk is full" in str(error) and "free some space" in str(error)

@@ -41,7 +41,7 @@ class CacheError(TracktuiError):
 
 
 class DamagedCacheError(CacheError):
-    """The cache file is corrupt: local storage trouble, not a mistake in the command."""
+    """The cache file is corrupt or its disk is full: local storage trouble, not a mistake in the command."""
 
     exit_code = EXIT_CACHE
 

@@ -40,11 +40,15 @@ _DAMAGED = ("malformed", "not a database", "file is encrypted")
 
 
 def damaged_or_plain(location: str, error: Exception, path: Path | None = None) -> CacheError:
-    """One line for a database error: a corrupt file, or a directory SQLite cannot write, gets what to do."""
+    """One line for a database error: a full disk, a corrupt file or a directory SQLite cannot write gets
+    what to do; the first two are storage trouble (exit 5), not a mistake in the command (exit 2)."""
     first = (str(error).strip().splitlines() or [type(error).__name__])[0]
     if path is not None and ("unable to open" in first or "readonly" in first) and not os.access(path.parent, os.W_OK):
         return CacheError(f"cache {location}: {first}; SQLite's WAL needs a writable directory and "
                           f"{path.parent} is read-only for you (move the cache or make the directory writable)")
+    if "disk is full" in first or "No space left" in first:
+        return DamagedCacheError(f"cache {location}: the disk is full ({first}); free some space and sync again "
+                                 "(the cache stays consistent: the batch that did not fit was not written)")
     if any(words in first for words in _DAMAGED):
         return DamagedCacheError(
             f"cache {location} is damaged ({first}); recover it with `sqlite3 {location} .recover`, or delete it: "
