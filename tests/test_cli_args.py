@@ -75,3 +75,24 @@ def test_a_source_with_nothing_recognisable_says_so_and_keeps_its_cursor(tmp_pat
     with Cache.open(str(cache)) as opened:
         assert opened.source_state(f"file:{FIXTURE}")  # a recognised source keeps its cursor...
         assert not opened.source_state(f"file:{log}")  # ...this one does not: a later --mta sync reads it all
+
+
+def test_summary_counts_each_delivery_once_however_the_log_is_split(tmp_path: Path) -> None:
+    import re
+
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines(keepends=True)
+    third = len(lines) // 3 + 1
+    parts = [lines[:third], lines[third:2 * third], lines[2 * third:]]
+    for name, part, age in (("mail.log.2", parts[0], 7200), ("mail.log.1", parts[1], 3600), ("mail.log", parts[2], 0)):
+        path = tmp_path / name
+        path.write_text("".join(part), encoding="utf-8")
+        stamp = FIXTURE.stat().st_mtime - age
+        os.utime(path, (stamp, stamp))
+
+    def summary(source: str, cache: str) -> int:
+        done = run(tmp_path, "sync", "--mta", "postfix", "--source", source, "--cache", str(tmp_path / cache))
+        assert done.returncode == 0, done.stderr
+        return int(re.search(r"([\d,]+) deliveries", done.stdout + done.stderr).group(1).replace(",", ""))
+
+    one = summary(f"file:{FIXTURE}", "one.db")
+    assert summary(f"file:{tmp_path}/mail.log*", "three.db") == one

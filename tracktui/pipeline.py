@@ -99,6 +99,8 @@ class RowBuilder:
         self.correlator.restore(live)
         self._sent: dict[int, tuple[Any, ...]] = {}
         """Delivery rows handed out for live messages (see :func:`build_rows`)."""
+        self._counted: dict[int, int] = {}
+        """Deliveries of each live message already counted in this sync's summary."""
         self._parser: Parser | None = None
         self._stream: str | None = None
         self._found_mta: str | None = None
@@ -133,7 +135,13 @@ class RowBuilder:
 
     def _drained(self, stats: ParseStats | None) -> BatchOutput:
         messages = self.correlator.drain()
-        deliveries = sum(len(message.deliveries) for message in messages)
+        counted = self._counted
+        deliveries = 0
+        for message in messages:  # a message touched in several batches counts its deliveries once
+            total = len(message.deliveries)
+            deliveries += total - counted.pop(message.key, 0)
+            if message.live:
+                counted[message.key] = total
         return BatchOutput(build_rows(self.source_id, messages, self._sent), deliveries, stats, self._found_mta)
 
 
