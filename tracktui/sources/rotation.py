@@ -22,7 +22,8 @@ still knows how far it was read. The state is::
   offset is complete; otherwise it is streamed and its first ``off`` bytes skipped.
 - Empty files are not recorded; records of files no longer present are dropped.
 - Files are read oldest first: highest rotation number first (``.9.gz`` ... ``.1``,
-  then the live file), and by mtime among unnumbered names (``-20261101.gz``). Only the newest
+  then the live file), dated names by their date (``-20261101.gz`` before ``-20261108``,
+  then the live file); mtime only breaks ties. Only the newest
   file holds back a partial last line; older files are no longer written to,
   so their unterminated last line is final.
 """
@@ -40,6 +41,8 @@ from tracktui.sources.base import LineBatch, LineSplitter, ProgressCallback, Pro
 HEAD_BYTES = 4096
 STATE_VERSION = 1
 _ROTATION_NUMBER = re.compile(r"\.(\d+)(?:\.gz)?$")
+_ROTATION_DATE = re.compile(r"[-_.](\d{8}(?:\d{2,6})?)(?:\.gz)?$")
+"""logrotate's ``dateext`` suffix: ``-YYYYMMDD`` (optionally with hours, minutes, seconds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +94,15 @@ class FileSystem(Protocol):
     def open(self, info: FileInfo, offset: int) -> Opened: ...
 
 
-def _rotation_key(info: FileInfo) -> tuple[float, int]:
+def _rotation_key(info: FileInfo) -> tuple[int, float, int]:
+    """Oldest first: by rotation number (``.3.gz`` before ``.1``), then by the date in the name
+    (``-20261123`` before ``-20261124``), the live file (neither) last; mtime only breaks ties, since a
+    copy without ``scp -p`` gives every file the same one."""
     match = _ROTATION_NUMBER.search(info.path)
     number = int(match.group(1)) if match else 0
-    return (-number, int(info.mtime))
+    dated = _ROTATION_DATE.search(info.path)
+    when = float(dated.group(1)) if dated else (0.0 if number else float("inf"))
+    return (-number, when, int(info.mtime))
 
 
 def _records(state: dict[str, Any] | None) -> list[dict[str, Any]]:
