@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +27,6 @@ monthly_to = "old@example.com"
 """
 
 
-@pytest.fixture(params=[0, 0o022, 0o077], ids=["umask000", "umask022", "umask077"])
-def umask(request: pytest.FixtureRequest) -> Iterator[int]:
-    old = os.umask(request.param)
-    try:
-        yield request.param
-    finally:
-        os.umask(old)
 
 
 def _mode(path: Path) -> int:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import stat
-from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
-import pytest
-
 from tracktui.report.pdf import render_report
-
-
-@pytest.fixture(params=[0, 0o022, 0o077], ids=["umask000", "umask022", "umask077"])
-def umask(request: pytest.FixtureRequest) -> Iterator[int]:
-    old = os.umask(request.param)
-    try:
-        yield request.param
-    finally:
-        os.umask(old)
 
 
 def _render(path: Path, **options: int) -> None:
