@@ -36,7 +36,7 @@ JSON_FIELDS: tuple[str, ...] = (
     "time", "host", "queue_id", "message_id", "sender", "recipient", "subject",
     "status", "dsn", "reply", "relay", "explanation", "attempts",
 )
-"""Keys of each JSON element, in order (DESIGN.md's contract)."""
+"""Keys of each JSON element, in order (docs/architecture.md's contract)."""
 ATTEMPT_FIELDS: tuple[str, ...] = ("time", "relay", "dsn", "reply")
 CSV_FIELDS: tuple[str, ...] = JSON_FIELDS
 """CSV columns: the JSON fields, with ``attempts`` holding the number of attempts."""

@@ -1,6 +1,6 @@
 """``tracktui search``: optionally sync, then print the matching deliveries as a table, CSV or JSON.
 
-Exit codes (DESIGN.md): 0 something matched, 1 nothing matched, 2 usage
+Exit codes (docs/architecture.md): 0 something matched, 1 nothing matched, 2 usage
 error; when a ``--source``/``--profile`` sync failed, the cached results are
 still printed and the exit code is the failure's (3 host, 4 source), so a
 script notices that the answer may be stale.
