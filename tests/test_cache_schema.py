@@ -153,15 +153,25 @@ def test_newer_version_is_refused_not_destroyed(cache_url: str) -> None:
         assert len(cache.search(ALL).rows) == 1
 
 
-def test_foreign_tables_without_meta_are_rebuilt(tmp_path: Path) -> None:
+def test_tables_with_our_names_but_no_marker_are_refused_untouched(tmp_path: Path) -> None:
+    """Another program's table called ``deliveries`` is not provably ours: refuse, drop nothing."""
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE deliveries (id INTEGER PRIMARY KEY, whatever TEXT)")
         conn.execute("INSERT INTO deliveries VALUES (1, 'x')")
-    notices: list[str] = []
-    with Cache.open(str(path), on_notice=notices.append) as cache:
-        assert notices and "unknown schema" in notices[0]
-        assert cache.search(ALL).rows == ()
+    with pytest.raises(CacheError, match="not a tracktui cache"):
+        Cache.open(str(path))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT whatever FROM deliveries").fetchall() == [("x",)]
+
+
+def test_new_caches_carry_the_tracktui_marker(tmp_path: Path) -> None:
+    from tracktui.cache.schema import APPLICATION_ID
+
+    path = tmp_path / "new.db"
+    Cache.open(str(path)).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
 def test_retention_must_be_positive() -> None:

@@ -78,6 +78,11 @@ def run(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         "PYTHONIOENCODING": "utf-8",
     })
     env.pop("TRACKTUI_CONFIG", None)
+    # The capture's sink stands in for remote servers on 127.0.0.1: not one of our own relays here
+    # (by default a loopback relay is a content filter; see tests/test_journeys.py).
+    config_dir = tmp_path / "xdg-config" / "tracktui"
+    config_dir.mkdir(parents=True)
+    (config_dir / "config.toml").write_text("internal_relays = []\n", encoding="utf-8")
 
     def invoke(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

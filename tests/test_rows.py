@@ -47,12 +47,15 @@ def test_every_column_gets_its_own_value() -> None:
         "id": 202, "recipient": "Bob@Dest.NET", "recipient_lc": "bob@dest.net", "recipient_domain": "dest.net",
         "orig_recipient": "orig@dest.net", "status": STATUS_TO_CODE[Status.EXPIRED], "time": 1500.25,
         "attempt_count": 2, "relay": "relay.example[192.0.2.9]:25", "delay": 1.5, "code": 451, "dsn": "4.7.1",
-        "reply": "greylisted",
+        "reply": "greylisted", "leg": 0, "leg_status": STATUS_TO_CODE[Status.EXPIRED], "leg_time": 1500.25,
+        "direction": 0, "next_qid": None, "alt_lc": "orig@dest.net",
     }  # fmt: skip
     assert untried == common | {
         "id": 303, "recipient": "carol@dest.net", "recipient_lc": "carol@dest.net", "recipient_domain": "dest.net",
         "orig_recipient": None, "status": STATUS_TO_CODE[Status.BOUNCED], "time": 0.0, "attempt_count": 0,
         "relay": None, "delay": None, "code": None, "dsn": None, "reply": None,
+        "leg": 0, "leg_status": STATUS_TO_CODE[Status.BOUNCED], "leg_time": 0.0, "direction": 0, "next_qid": None,
+        "alt_lc": None,
     }  # fmt: skip
     assert [dict(zip(ATTEMPT_COLUMNS, row, strict=True)) for row in attempts] == [{
         "delivery_id": 202, "seq": 1, "time": 1500.25, "result": RESULT_TO_CODE[AttemptResult.DEFERRED],

@@ -272,7 +272,7 @@ def test_demo_through_the_real_pipeline(demo: tuple[Path, list[str]]) -> None:
                 statuses[delivery.status] += 1
                 if delivery.status is Status.DEFERRED and message.live:
                     live_deferred += 1
-    assert set(statuses) == set(Status)
+    assert set(statuses) == set(Status) - {Status.IN_TRANSIT}  # a journey's status: the cache gives it
     assert live_deferred > 0
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from tracktui import __version__, engine
 from tracktui.errors import EXIT_USAGE, TracktuiError
+from tracktui.filters import DIRECTION_CHOICES
 
-STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "temporary", "permanent", "all")
+STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "in-transit", "temporary", "permanent", "all")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +63,9 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=STATUS_CHOICES,
                         help="delivery status or group (default: all for search and report)")
+    parser.add_argument("--direction", choices=DIRECTION_CHOICES,
+                        help="outbound (we hand mail to a remote server), inbound (a remote client hands it to "
+                             "us, our refusals included), local, or all (default)")
     parser.add_argument("--since", metavar="WHEN",
                         help="today, yesterday, 2026-11-01, '2026-11-01 14:00', '3 days ago', -3d")
     parser.add_argument("--until", metavar="WHEN", help="end of the time range (exclusive)")
@@ -71,7 +76,7 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subject", metavar="TEXT", help="subject contains TEXT")
     parser.add_argument("--host", action="append", default=_list_default(parser), metavar="HOST",
                         help="only this mail host; repeat for several")
-    parser.add_argument("--queue-id", metavar="ID", help="only this queue id")
+    parser.add_argument("--queue-id", metavar="ID", help="only this queue id (any hop of a journey)")
     parser.add_argument("--message-id", metavar="ID", help="only this Message-ID")
 
 
@@ -147,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("tracktui: interrupted", file=sys.stderr)
         return 130
     except ValueError as error:  # bad option values that slipped past argparse
+        if os.environ.get("TRACKTUI_TRACEBACK"):
+            raise
         print(f"tracktui: {error}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -27,6 +27,7 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import Table
 
 from tracktui.errors import UsageError
+from tracktui.journeys.locality import DEFAULT_INTERNAL, Locality
 
 APP = "tracktui"
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -128,8 +129,22 @@ class Config:
 
     cache_url: str | None = None
     retention_days: int = 60
+    internal_relays: tuple[str, ...] = DEFAULT_INTERNAL
+    """Relays and clients on our own side (addresses, CIDR networks, names): a hand-off to one is
+    followed to its next hop instead of being called delivered (see :mod:`tracktui.journeys.locality`)."""
     profiles: dict[str, Profile] = field(default_factory=dict)
     report: ReportSettings = field(default_factory=ReportSettings)
+
+    def locality(self) -> Locality:
+        """Our own side: ``internal_relays`` plus every profile's host (a relay to a synced host is ours)."""
+        hosts: list[str] = []
+        for profile in self.profiles.values():
+            if profile.host_name:
+                hosts.append(profile.host_name)
+            target = profile.target.rpartition("@")[2].partition(":")[0]
+            if target and target != "local":
+                hosts.append(target)
+        return Locality.of(self.internal_relays, hosts)
 
 
 def ensure_private_dir(directory: Path) -> None:
@@ -309,7 +324,11 @@ def load_config(path: Path | None = None, *, warn: Warn | None = None) -> Config
 
 
 def _config(data: dict[str, Any], warn: Warn) -> Config:
-    _check_keys("", data, {"cache", "retention_days", "profiles", "report"}, lambda m: warn(m.lstrip(".")))
+    _check_keys("", data, {"cache", "retention_days", "internal_relays", "profiles", "report"},
+                lambda m: warn(m.lstrip(".")))
+    internal = data.get("internal_relays", list(DEFAULT_INTERNAL))
+    if not isinstance(internal, list) or not all(isinstance(item, str) for item in internal):
+        raise UsageError("internal_relays must be a list of addresses, networks or host names")
     cache = data.get("cache")
     retention = data.get("retention_days", 60)
     if cache is not None:
@@ -324,6 +343,7 @@ def _config(data: dict[str, Any], warn: Warn) -> Config:
     return Config(
         cache_url=cache,
         retention_days=retention,
+        internal_relays=tuple(internal),
         profiles={name: _profile(name, value, warn) for name, value in profiles_data.items()},
         report=_report(data.get("report", {}), warn),
     )

@@ -365,7 +365,7 @@ class Correlator:
 
 
 def _record(delivery: Delivery, event: Event, result: AttemptResult, status: Status) -> None:
-    """Append one attempt to a delivery and make it the delivery's current state."""
+    """Append one refusal by our own server to a delivery and make it the delivery's current state."""
     relay = event.relay
     # Positional: Attempt(time, result, relay, delay, code, dsn, reply) -- this runs once per attempt line.
     attempt = Attempt(event.time, result, relay if relay is not None else event.client, event.delay, event.code,
@@ -374,6 +374,7 @@ def _record(delivery: Delivery, event: Event, result: AttemptResult, status: Sta
     delivery.attempt_count += 1
     delivery.last = attempt
     delivery.status = status
+    delivery.refused_here = True  # only refusals at SMTP time come through here
     if event.time >= delivery.time:
         delivery.time = event.time
     if event.orig_recipient and not delivery.orig_recipient:

@@ -118,6 +118,7 @@ def build_filter(
     retention_days: int = 60,
     bound_sender: str | None = None,
     default_since: str | None = "today",
+    direction: str | None = None,
 ) -> Filter:
     """The :class:`Filter` for these user-typed values.
 
@@ -129,6 +130,7 @@ def build_filter(
         now: the current instant; tz: zone of dates typed without an offset.
         retention_days: the cache's window; a start before it is refused.
         bound_sender: a hard limit to one sender mailbox (exact address only).
+        direction: ``outbound``, ``inbound``, ``local`` or ``all``/``None`` (every direction).
 
     Raises:
         UsageError: one line saying what to fix.
@@ -163,7 +165,22 @@ def build_filter(
         queue_id=normalize_text(queue_id, what="queue id"),
         message_id=normalize_text(message_id, what="Message-ID"),
         bound_sender=bound,
+        directions=directions_for(direction),
     )
+
+
+DIRECTION_CHOICES: tuple[str, ...] = ("all", "outbound", "inbound", "local")
+"""``--direction`` values and the filter form's choices, in display order."""
+
+
+def directions_for(direction: str | None) -> frozenset[str]:
+    """The directions a ``--direction`` value keeps (empty: all)."""
+    if direction is None or direction.strip().lower() in ("", "all"):
+        return frozenset()
+    value = direction.strip().lower()
+    if value not in DIRECTION_CHOICES:
+        raise UsageError(f"unknown direction {_show(direction)}: choose one of {', '.join(DIRECTION_CHOICES)}")
+    return frozenset({value})
 
 
 def _when(text: str | None, *, now: datetime, tz: tzinfo, end: bool) -> datetime | None:

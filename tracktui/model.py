@@ -37,6 +37,8 @@ class Status(StrEnum):
     """Refused permanently and returned to the sender (or refused at SMTP time)."""
     EXPIRED = "expired"
     """The MTA gave up after the queue lifetime and returned it to the sender."""
+    IN_TRANSIT = "in-transit"
+    """Handed to a content filter or one of our own relays whose outcome is not logged (yet)."""
 
 
 STATUS_GROUPS: dict[str, frozenset[Status]] = {
@@ -46,6 +48,7 @@ STATUS_GROUPS: dict[str, frozenset[Status]] = {
     "expired": frozenset({Status.EXPIRED}),
     "temporary": frozenset({Status.DEFERRED}),
     "permanent": frozenset({Status.BOUNCED, Status.EXPIRED}),
+    "in-transit": frozenset({Status.IN_TRANSIT}),
     "all": frozenset(Status),
 }
 """Names accepted by ``--status`` and the filter form, and the statuses each covers."""
@@ -231,10 +234,13 @@ class Delivery:
     attempt_count: int = 0
     last: Attempt | None = None
     attempts: list[Attempt] = field(default_factory=list)
+    refused_here: bool = False
+    """Our own server refused this recipient at SMTP time: the other party is the client."""
 
     def __init__(
         self, key: int, recipient: str, status: Status, orig_recipient: str | None = None, time: float = 0.0,
         attempt_count: int = 0, last: Attempt | None = None, attempts: list[Attempt] | None = None,
+        refused_here: bool = False,
     ) -> None:  # written out for mypyc, as Event's
         self.key = key
         self.recipient = recipient
@@ -244,6 +250,7 @@ class Delivery:
         self.attempt_count = attempt_count
         self.last = last
         self.attempts = [] if attempts is None else attempts
+        self.refused_here = refused_here
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         return _rebuilt_by_fields(self)
@@ -344,6 +351,8 @@ class Filter:
     queue_id: str | None = None
     message_id: str | None = None
     bound_sender: str | None = None
+    directions: frozenset[str] = frozenset()
+    """Journey directions to keep (``outbound``/``inbound``/``local``); empty keeps all."""
     include_notices: bool = False
     """Also list the bounce/delay notifications our server sent; by default they appear only
     with the message they report on (:meth:`Cache.notices_for`), not as mail from ``<>``."""
@@ -396,6 +405,33 @@ class DeliveryRow:
     expired: bool = False
     notice_kind: NoticeKind | None = None
     """Set when this delivery belongs to a notice (bounce/delay) our server sent."""
+    direction: str | None = None
+    """``outbound``, ``inbound`` or ``local`` (see :class:`tracktui.journeys.locality.Direction`)."""
+    final_recipient: str | None = None
+    """The address the journey finally went to (after aliases and forwards); ``recipient`` is the one sent to."""
+    hop_count: int = 1
+    """Legs in this journey (content filter, own relays, greylisting refusals before it was accepted)."""
+    next_hop: str | None = None
+    """For an in-transit journey: the filter or relay it was handed to."""
+    refused_here: bool = False
+    """Our own server refused the client at SMTP time (the other party is the client, not a recipient's server)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HopRow:
+    """One leg of a journey, oldest first, as the query API returns it."""
+
+    host: str
+    queue_id: str
+    relay: str | None
+    status: Status
+    time: float
+    recipient: str
+    code: int | None = None
+    dsn: str | None = None
+    reply: str | None = None
+    client: str | None = None
+    refused_here: bool = False
 
 
 @dataclass(frozen=True, slots=True)

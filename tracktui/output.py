@@ -28,24 +28,26 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
-from tracktui.model import AttemptRow, DeliveryRow, Status
-from tracktui.smtp import explain
+from tracktui.model import AttemptRow, DeliveryRow, HopRow, Status
+from tracktui.smtp import explain_delivery
 from tracktui.textsafe import sanitize
 
 JSON_FIELDS: tuple[str, ...] = (
-    "time", "host", "queue_id", "message_id", "sender", "recipient", "subject",
-    "status", "dsn", "reply", "relay", "explanation", "attempts",
+    "time", "host", "queue_id", "message_id", "sender", "recipient", "final_recipient", "direction", "subject",
+    "status", "dsn", "reply", "relay", "explanation", "attempts", "hops",
 )
-"""Keys of each JSON element, in order (docs/architecture.md's contract)."""
-ATTEMPT_FIELDS: tuple[str, ...] = ("time", "relay", "dsn", "reply")
+"""Keys of each JSON element, in order (docs/architecture.md's contract): one element per journey and
+recipient the sender used; ``status`` is the journey's final one, ``queue_id`` its first hop's."""
+HOP_FIELDS: tuple[str, ...] = ("host", "queue_id", "relay", "status", "time")
 CSV_FIELDS: tuple[str, ...] = JSON_FIELDS
-"""CSV columns: the JSON fields, with ``attempts`` holding the number of attempts."""
+"""CSV columns: the JSON fields, with ``attempts`` and ``hops`` holding how many there are."""
 
 STATUS_STYLES: dict[Status, str] = {
     Status.DELIVERED: "green",
     Status.DEFERRED: "yellow",
     Status.BOUNCED: "red",
     Status.EXPIRED: "magenta",
+    Status.IN_TRANSIT: "cyan",
 }
 _CELL_LIMIT = 2000
 """Only this much of a cell is sanitised for the table: it is cut to the column anyway."""
@@ -58,14 +60,21 @@ def iso_utc(epoch: float) -> str:
 
 def explanation_of(row: DeliveryRow) -> str:
     """One sentence saying what the delivery's last reply means."""
-    return explain(row.code, row.dsn, row.reply, row.status).summary
+    return explain_delivery(row).summary
 
 
 # -- JSON -----------------------------------------------------------------------------------------
 
 
-def json_record(row: DeliveryRow, attempts: Sequence[AttemptRow]) -> dict[str, object]:
-    """The JSON element for one delivery, with exactly :data:`JSON_FIELDS`."""
+def json_record(row: DeliveryRow, attempts: Sequence[AttemptRow], hops: Sequence[HopRow] = ()) -> dict[str, object]:
+    """The JSON element for one journey recipient, with exactly :data:`JSON_FIELDS`.
+
+    ``hops`` defaults to the one leg the row itself describes.
+    """
+    legs = [{"host": hop.host, "queue_id": hop.queue_id, "relay": hop.relay, "status": str(hop.status),
+             "time": iso_utc(hop.time)} for hop in hops] or [
+        {"host": row.host, "queue_id": row.queue_id, "relay": row.relay, "status": str(row.status),
+         "time": iso_utc(row.time)}]
     return {
         "time": iso_utc(row.time),
         "host": row.host,
@@ -73,6 +82,8 @@ def json_record(row: DeliveryRow, attempts: Sequence[AttemptRow]) -> dict[str, o
         "message_id": row.message_id,
         "sender": row.sender,
         "recipient": row.recipient,
+        "final_recipient": row.final_recipient or row.recipient,
+        "direction": row.direction,
         "subject": row.subject,
         "status": str(row.status),
         "dsn": row.dsn,
@@ -83,15 +94,20 @@ def json_record(row: DeliveryRow, attempts: Sequence[AttemptRow]) -> dict[str, o
             {"time": iso_utc(attempt.time), "relay": attempt.relay, "dsn": attempt.dsn, "reply": attempt.reply}
             for attempt in attempts
         ],
+        "hops": legs,
     }
 
 
-def write_json_pairs(items: Iterable[tuple[DeliveryRow, Sequence[AttemptRow]]], file: IO[str]) -> int:
-    """Stream one JSON array, one element per (delivery, attempts) pair; returns the number written."""
+def write_json_pairs(
+    items: Iterable[tuple[DeliveryRow, Sequence[AttemptRow]] | tuple[DeliveryRow, Sequence[AttemptRow],
+                                                                     Sequence[HopRow]]],
+    file: IO[str],
+) -> int:
+    """Stream one JSON array, one element per (delivery, attempts[, hops]); returns the number written."""
     count = 0
-    for row, attempts in items:
+    for item in items:
         file.write("[\n" if count == 0 else ",\n")
-        file.write(json.dumps(json_record(row, attempts)))
+        file.write(json.dumps(json_record(*item)))
         count += 1
     file.write("[]\n" if count == 0 else "\n]\n")
     return count
@@ -120,9 +136,10 @@ def write_csv(rows: Iterable[DeliveryRow], file: IO[str]) -> int:
     for row in rows:
         writer.writerow([
             iso_utc(row.time), csv_cell(row.host), csv_cell(row.queue_id), csv_cell(row.message_id),
-            csv_cell(row.sender), csv_cell(row.recipient), csv_cell(row.subject), str(row.status),
+            csv_cell(row.sender), csv_cell(row.recipient), csv_cell(row.final_recipient or row.recipient),
+            row.direction or "", csv_cell(row.subject), str(row.status),
             csv_cell(row.dsn), csv_cell(row.reply), csv_cell(row.relay), csv_cell(explanation_of(row)),
-            row.attempt_count,
+            row.attempt_count, row.hop_count,
         ])
         count += 1
     return count

@@ -45,6 +45,7 @@ from typing import Any
 
 from tracktui.correlate import Correlator
 from tracktui.errors import SourceError, os_reason
+from tracktui.journeys.locality import DEFAULT_LOCALITY, Locality
 from tracktui.model import Message
 from tracktui.parsers.base import Parser, ParseStats
 from tracktui.parsers.detect import detect_mta, make_parser
@@ -87,11 +88,13 @@ class RowBuilder:
         tz: the zone of the log's local time stamps (``None``: the machine's).
         default_host: host name for lines that do not name one.
         live: the source's live messages from the cache (``Cache.load_live``).
+        locality: which relays and clients are our own (``Cache.locality``).
     """
 
     def __init__(self, source_id: str, *, mta: str | None, tz: tzinfo | None, default_host: str,
-                 live: Sequence[Message]) -> None:
+                 live: Sequence[Message], locality: Locality = DEFAULT_LOCALITY) -> None:
         self.source_id = source_id
+        self.locality = locality
         self.mta = mta
         self.tz = tz
         self.default_host = default_host
@@ -142,7 +145,8 @@ class RowBuilder:
             deliveries += total - counted.pop(message.key, 0)
             if message.live:
                 counted[message.key] = total
-        return BatchOutput(build_rows(self.source_id, messages, self._sent), deliveries, stats, self._found_mta)
+        rows = build_rows(self.source_id, messages, self._sent, self.locality)
+        return BatchOutput(rows, deliveries, stats, self._found_mta)
 
 
 class LocalStage:
@@ -186,7 +190,7 @@ class ProcessStage:
     while a slow commit (a WAL checkpoint's fsync) holds the main process up."""
 
     def __init__(self, url: str, source_id: str, *, mta: str | None, tz: tzinfo | None, default_host: str,
-                 live: Sequence[Message]) -> None:
+                 live: Sequence[Message], locality: Locality = DEFAULT_LOCALITY) -> None:
         self.url = url
         ours, theirs = socket.socketpair()
         for end in (ours, theirs):  # fewer, larger writes per batch (the kernel caps this at wmem_max)
@@ -215,7 +219,7 @@ class ProcessStage:
         ]
         for thread in self._threads:
             thread.start()
-        self._outbox.put(("start", source_id, mta, tz, default_host, list(live)))
+        self._outbox.put(("start", source_id, mta, tz, default_host, list(live), locality))
 
     @property
     def pid(self) -> int:
@@ -318,8 +322,9 @@ def _serve(inbox: queue.SimpleQueue[tuple[Any, ...] | None], outbox: queue.Simpl
         while (message := inbox.get()) is not None:
             kind = message[0]
             if kind == "start":
-                _, source_id, mta, tz, default_host, live = message
-                builder = RowBuilder(source_id, mta=mta, tz=tz, default_host=default_host, live=live)
+                _, source_id, mta, tz, default_host, live, locality = message
+                builder = RowBuilder(source_id, mta=mta, tz=tz, default_host=default_host, live=live,
+                                     locality=locality)
                 continue
             if builder is None:
                 raise RuntimeError(f"{kind} before start")

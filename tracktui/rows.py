@@ -12,9 +12,17 @@ import json
 from collections.abc import Iterable
 from typing import Any, Final
 
+from tracktui.journeys.locality import (
+    DEFAULT_LOCALITY,
+    DIRECTION_TO_CODE,
+    LegKind,
+    Locality,
+    direction_of,
+    next_queue_id,
+)
 from tracktui.model import AttemptResult, Message, Status
 
-STATUS_CODES: Final = ("delivered", "deferred", "bounced", "expired")
+STATUS_CODES: Final = ("delivered", "deferred", "bounced", "expired", "in-transit")
 """Statuses and attempt results are stored as small integers: index order = this order."""
 RESULT_CODES: Final = ("sent", "deferred", "bounced", "expired")
 
@@ -31,7 +39,16 @@ DELIVERY_COLUMNS: Final = (
     "id", "message_key", "host", "mta", "queue_id", "message_id", "sender", "sender_lc", "sender_domain",
     "recipient", "recipient_lc", "recipient_domain", "orig_recipient", "subject", "size", "client", "expired",
     "notice_kind", "message_time", "status", "time", "attempt_count", "relay", "delay", "code", "dsn", "reply",
+    "leg", "leg_status", "leg_time", "direction", "next_qid", "alt_lc",
 )
+"""``status``/``time``/``relay``.../``direction`` are what listings show: for a journey of several legs
+the linker (:mod:`tracktui.cache.journeys`) sets them on its first leg from its last one; ``leg_*`` are
+always this leg's own. ``alt_lc`` is the journey's other address (``orig_to``, or the final one), for
+``--to``."""
+HIDDEN_STATUS: Final = -1
+"""``status`` of a leg that belongs to a journey shown on another row (never matched by a listing)."""
+_IN_TRANSIT_CODE: Final = STATUS_CODES.index("in-transit")
+_DELIVERED_CODE: Final = STATUS_CODES.index("delivered")
 ATTEMPT_COLUMNS: Final = ("delivery_id", "seq", "time", "result", "relay", "delay", "code", "dsn", "reply")
 RAW_COLUMNS: Final = ("message_key", "seq", "text")
 
@@ -45,7 +62,8 @@ def domain_of(address: str) -> str:
     return address[at + 1:].lower() if at >= 0 else ""
 
 
-def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tuple[Any, ...]] | None = None) -> Rows:
+def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tuple[Any, ...]] | None = None,
+               locality: Locality = DEFAULT_LOCALITY) -> Rows:
     """Message, delivery, attempt and raw-line rows for one batch (deduplicated by key, sorted by key).
 
     The hot loop of ingest: plain tuples, address forms memoised per batch, rows sorted by
@@ -57,6 +75,9 @@ def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tupl
     was touched by a ``removed`` line, a retry of another recipient...) is left out rather
     than upserted again -- about a fifth of the delivery rows of a busy log. Entries go
     when their message closes, so it holds only the deliveries still in the queue.
+
+    ``locality`` says which relays are our own: a leg handed to one shows ``in-transit``
+    until the linker finds the next hop.
     """
     msg_rows: dict[int, tuple[Any, ...]] = {}
     dlv_rows: dict[int, tuple[Any, ...]] = {}
@@ -65,6 +86,8 @@ def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tupl
     status_code = STATUS_TO_CODE
     result_code = RESULT_TO_CODE
     forms: dict[str, tuple[str, str]] = {}  # address -> (lowercased, domain)
+    kinds: dict[tuple[str | None, bool, bool], LegKind] = {}  # (relay, refused here, sent) -> leg kind
+    directions: dict[tuple[str | None, LegKind], int] = {}  # (client, leg kind) -> direction code
     for m in messages:
         key = m.key
         host, mta, queue_id, message_id, sender = m.host, m.mta, m.queue_id, m.message_id, m.sender
@@ -91,11 +114,28 @@ def build_rows(source_id: str, messages: Iterable[Message], sent: dict[int, tupl
                 relay, delay, code, dsn, reply = last.relay, last.delay, last.code, last.dsn, last.reply
             else:
                 relay = delay = code = dsn = reply = None
+            leg_status = status_code[d.status]
+            kind_key = (relay, d.refused_here, leg_status == _DELIVERED_CODE)
+            leg = kinds.get(kind_key)
+            if leg is None:
+                leg = kinds[kind_key] = locality.leg_kind(relay, refused_here=kind_key[1], sent=kind_key[2])
+            shown = leg_status
+            next_qid = None
+            if leg is LegKind.HANDOFF and leg_status == _DELIVERED_CODE:
+                shown = _IN_TRANSIT_CODE
+                next_qid = next_queue_id(reply) or ""  # "": followed by Message-ID (see tracktui.cache.journeys)
+            direction_key = (client, leg)
+            direction = directions.get(direction_key, -1)
+            if direction < 0:
+                direction = directions[direction_key] = DIRECTION_TO_CODE[direction_of(client, leg, leg, locality)]
+            orig = d.orig_recipient
             # Written out in DELIVERY_COLUMNS order (a test pins it): star-unpacking costs a list per row.
             row: tuple[Any, ...] = (
                 d.key, key, host, mta, queue_id, message_id, sender, sender_lc, sender_domain, rcpt, rform[0],
-                rform[1], d.orig_recipient, subject, size, client, expired, notice, first_seen,
-                status_code[d.status], d.time, d.attempt_count, relay, delay, code, dsn, reply,
+                rform[1], orig, subject, size, client, expired, notice, first_seen,
+                shown, d.time, d.attempt_count, relay, delay, code, dsn, reply,
+                int(leg), leg_status, d.time, direction, next_qid,
+                orig.lower() if orig and orig.lower() != rform[0] else None,
             )  # fmt: skip
             if sent is None:
                 dlv_rows[d.key] = row

@@ -116,8 +116,83 @@ def explain(
 
 
 def explain_delivery(row: DeliveryRow) -> Explanation:
-    """:func:`explain` for a delivery row of the query API (its latest attempt)."""
-    return explain(row.code, row.dsn, row.reply, row.status)
+    """:func:`explain` for a delivery row of the query API, naming the right party.
+
+    The reply's meaning is the same whoever wrote it; who refused whom is not: a refusal by
+    our own server is worded for the client it refused (and promises no retry of ours), a
+    hand-off to our own filter or relay says that its outcome is not logged yet, and a local
+    mailbox delivery is ours, not "the recipient's server".
+    """
+    return for_party(explain(row.code, row.dsn, row.reply, row.status), row)
+
+
+HERE_TEXT: dict[str, str] = {
+    "blocklisted": "Your server refused mail from {client} because that client is listed on {listed}.",
+    "greylisted": "Your server greylisted {client}: it turned the first try away, and a real mail server "
+                  "tries again within minutes.",
+    "no_such_user": "Your server refused the message from {client}: the recipient address does not exist here.",
+    "no_such_domain": "Your server refused the message from {client}: it does not handle mail for that domain.",
+    "relay_denied": "Your server refused to relay for {client}: the recipient's domain is not one it handles "
+                    "and that client may not relay.",
+    "sender_rejected": "Your server refused the sender address {client} gave.",
+    "reverse_dns": "Your server refused {client} because that client's IP has no proper reverse DNS name.",
+    "spf_dkim_dmarc": "Your server refused the message from {client}: the sender's domain does not authorise "
+                      "that client (SPF, DKIM or DMARC).",
+    "spam_content": "Your server's filters judged the message from {client} to be spam and refused it.",
+    "message_too_large": "Your server refused the message from {client}: it is larger than your server accepts.",
+    "rate_limited": "Your server is limiting how much mail it takes from {client} right now.",
+    "content_rejected": "Your server refused the message from {client} because of its format or content.",
+}
+"""Summaries for refusals written by our own server; ``{client}`` is the refused client."""
+_HERE_ADVICE_PERMANENT = ("Nothing to do if it was unwanted. If the sender is legitimate, tell them why (the reply "
+                          "above), or allow them in your server's access rules.")
+_HERE_ADVICE_TEMPORARY = ("Nothing to do: it is up to the sending server to retry. A retry that is accepted joins "
+                          "this journey; one that never comes makes it final after a day.")
+
+
+def for_party(explanation: Explanation, row: DeliveryRow) -> Explanation:
+    """``explanation`` reworded for who the other party of ``row`` really was (see :func:`explain_delivery`)."""
+    from tracktui.journeys.locality import DEFAULT_LOCALITY, LegKind
+
+    if row.status is Status.IN_TRANSIT:
+        where = row.next_hop or "an internal relay"
+        return Explanation(
+            "in_transit",
+            f"Handed to {where}, one of your own content filters or relays; its outcome is not logged yet.",
+            explanation.detail, None,
+            "Wait for the next sync. If it stays like this, sync the host that relay belongs to, list it in "
+            "internal_relays, or check the filter's own log: it may not have passed the message back.",
+        )
+    if row.refused_here:
+        client = row.client or "the client"
+        listed = explanation.blocklist or "a blocklist"
+        summary = HERE_TEXT.get(explanation.category)
+        temporary = row.status is Status.DEFERRED
+        if summary is None:
+            summary = ("Your server turned away mail from {client} for now." if temporary
+                       else "Your server refused mail from {client} because of its own rules.")
+        return Explanation(
+            explanation.category, summary.format(client=client, listed=listed), explanation.detail,
+            explanation.permanent, _HERE_ADVICE_TEMPORARY if temporary else _HERE_ADVICE_PERMANENT,
+            explanation.blocklist,
+        )
+    sent = row.status is Status.DELIVERED
+    if DEFAULT_LOCALITY.leg_kind(row.relay, refused_here=False, sent=sent) is LegKind.MAILBOX:
+        where = f" ({row.relay})" if row.relay else ""
+        if sent:
+            source = f" from {row.client}" if row.direction == "inbound" and row.client else ""
+            return Explanation("delivered", f"Your server accepted the message{source} and delivered it into the "
+                               f"local mailbox{where}.", explanation.detail, None,
+                               "Nothing to do: it is in the recipient's mailbox (or their own filters' folder).")
+        reason = explanation.summary.replace("The recipient's server", "the mailbox server")
+        reason = reason.replace("the recipient's server", "the mailbox server")
+        return Explanation(explanation.category, f"The local delivery{where} failed: {_lowered(reason)}",
+                           explanation.detail, explanation.permanent, explanation.advice, explanation.blocklist)
+    return explanation
+
+
+def _lowered(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 # -- the decision -----------------------------------------------------------------------------

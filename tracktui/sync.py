@@ -217,9 +217,11 @@ def _sync_one(
                 pipeline = pending >= wanted  # a small read ends before the threshold: not worth a process
         stage: LocalStage | ProcessStage
         if pipeline:
-            stage = ProcessStage(source.url, source_id, mta=mta, tz=tz, default_host=source.host_hint, live=live)
+            stage = ProcessStage(source.url, source_id, mta=mta, tz=tz, default_host=source.host_hint, live=live,
+                                 locality=cache.locality)
         else:
-            stage = LocalStage(RowBuilder(source_id, mta=mta, tz=tz, default_host=source.host_hint, live=live))
+            stage = LocalStage(RowBuilder(source_id, mta=mta, tz=tz, default_host=source.host_hint, live=live,
+                                          locality=cache.locality))
         del live
         try:
             _read_all(cache, source, stage, chain(head, batches), state, result, stats, emit=emit,

@@ -17,6 +17,8 @@ from typing import Any
 
 import peewee as pw
 
+from tracktui.cache.journeys import JourneyLinker
+from tracktui.journeys.locality import DEFAULT_LOCALITY, LegKind, Locality
 from tracktui.model import Attempt, Delivery, Message, NoticeKind
 from tracktui.rows import (
     ATTEMPT_COLUMNS,
@@ -33,14 +35,30 @@ _HOST = MESSAGE_COLUMNS.index("host")
 _LAST_SEEN = MESSAGE_COLUMNS.index("last_seen")
 
 
+JOURNEY_KEPT: dict[str, str] = {
+    **dict.fromkeys(("status", "time"), "deliveries.head_id IS NOT NULL OR deliveries.final_id IS NOT NULL"),
+    **dict.fromkeys(("relay", "delay", "code", "dsn", "reply", "direction", "alt_lc"),
+                    "deliveries.final_id IS NOT NULL"),
+}
+"""Delivery columns the journey linker owns once a leg is linked (the leg's own values are in ``leg_*``
+and its attempts): a re-read of the leg must not overwrite what the journey shows."""
+
+
 def _insert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, update: bool, values: str,
-                differs: str = "IS NOT") -> str:
-    """``INSERT ... ON CONFLICT``: update changed rows only (an unchanged row keeps its index entries), or skip."""
+                differs: str = "IS NOT", kept: dict[str, str] | None = None) -> str:
+    """``INSERT ... ON CONFLICT``: update changed rows only (an unchanged row keeps its index entries), or skip.
+
+    ``kept`` maps a column to a condition under which the stored value stays.
+    """
     cols = ", ".join(columns)
     conflict = ", ".join(key)
     if update:
         rest = [c for c in columns if c not in key]
-        sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
+        kept = kept or {}
+        sets = ", ".join(
+            f"{c} = CASE WHEN {kept[c]} THEN {table}.{c} ELSE excluded.{c} END" if c in kept else f"{c} = excluded.{c}"
+            for c in rest
+        )
         changed = " OR ".join(f"{table}.{c} {differs} excluded.{c}" for c in rest)
         action = f"DO UPDATE SET {sets} WHERE {changed}"
     else:
@@ -51,9 +69,10 @@ def _insert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, updat
 class BatchWriter:
     """Prepared statements for one backend and the code that turns messages into rows."""
 
-    def __init__(self, db: pw.Database) -> None:
+    def __init__(self, db: pw.Database, locality: Locality = DEFAULT_LOCALITY) -> None:
         self.db = db
         self.sqlite = isinstance(db, pw.SqliteDatabase)
+        self.linker = JourneyLinker(self.sqlite, locality)
         self.param = "?" if self.sqlite else "%s"
         self._sql: dict[str, str] = {}
         for name, table, cols, key, update in (
@@ -65,7 +84,8 @@ class BatchWriter:
             # SQLite: one row of placeholders for executemany; PostgreSQL: one %s for execute_values.
             values = "(" + ", ".join("?" for _ in cols) + ")" if self.sqlite else "%s"
             self._sql[name] = _insert_sql(table, cols, key, update=update, values=values,
-                                          differs="IS NOT" if self.sqlite else "IS DISTINCT FROM")
+                                          differs="IS NOT" if self.sqlite else "IS DISTINCT FROM",
+                                          kept=JOURNEY_KEPT if name == "deliveries" else None)
 
     def _write(self, cursor: Any, name: str, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -109,6 +129,7 @@ class BatchWriter:
             self._write(cursor, "deliveries", dlv_rows)
             self._write(cursor, "attempts", att_rows)
             self._write(cursor, "raw", raw_rows)
+            self.linker.link(cursor, msg_rows, dlv_rows)
             cursor.execute(
                 f"INSERT INTO sources (id, url, state, updated) VALUES ({p}, {p}, {p}, {p}) "
                 "ON CONFLICT (id) DO UPDATE SET url = excluded.url, state = excluded.state, updated = excluded.updated",
@@ -142,8 +163,8 @@ class BatchWriter:
         if not messages:
             return []
         for row in self.db.execute_sql(
-            "SELECT d.message_key, d.id, d.recipient, d.status, d.orig_recipient, d.time, d.attempt_count, "
-            "a.time, a.result, a.relay, a.delay, a.code, a.dsn, a.reply "
+            "SELECT d.message_key, d.id, d.recipient, d.leg_status, d.orig_recipient, d.leg_time, d.attempt_count, "
+            "a.time, a.result, a.relay, a.delay, a.code, a.dsn, a.reply, d.leg "
             "FROM deliveries d JOIN messages m ON m.id = d.message_key "
             "LEFT JOIN attempts a ON a.delivery_id = d.id AND a.seq = d.attempt_count - 1 "
             f"WHERE m.source_id = {p} AND m.live = {live} ORDER BY d.message_key, d.id",
@@ -158,6 +179,6 @@ class BatchWriter:
                                code=row[11], dsn=row[12], reply=row[13])
             msg.deliveries[row[2]] = Delivery(
                 key=row[1], recipient=row[2], status=CODE_TO_STATUS[row[3]], orig_recipient=row[4], time=row[5],
-                attempt_count=row[6], last=last,
+                attempt_count=row[6], last=last, refused_here=row[14] == LegKind.REFUSED_HERE,
             )
         return list(messages.values())

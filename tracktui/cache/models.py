@@ -151,6 +151,18 @@ def build_models(db: pw.Database) -> Models:
         code = pw.IntegerField(null=True)
         dsn = pw.TextField(null=True)
         reply = pw.TextField(null=True)
+        leg = pw.SmallIntegerField()
+        leg_status = pw.SmallIntegerField()
+        leg_time = pw.DoubleField()
+        direction = pw.SmallIntegerField()
+        next_qid = pw.TextField(null=True)
+        alt_lc = pw.TextField(null=True)
+        # Written by the journey linker only (never by a leg's upsert):
+        head_id = pw.BigIntegerField(null=True)
+        prev_id = pw.BigIntegerField(null=True)
+        final_id = pw.BigIntegerField(null=True)
+        final_recipient = pw.TextField(null=True)
+        hop_count = pw.IntegerField(null=True)
 
         class Meta:
             table_name = "deliveries"
@@ -162,6 +174,16 @@ def build_models(db: pw.Database) -> Models:
                 (("recipient_domain", "status", "time", "id", "notice_kind"), False),
                 (("sender_lc", "status", "time", "id", "notice_kind"), False),
             )
+
+    # Partial indexes: only hand-offs, aliased or multi-leg rows have these, so they cost ingest little.
+    Delivery.add_index(Delivery.index(Delivery.next_qid, where=Delivery.next_qid.is_null(False)))
+    Delivery.add_index(Delivery.index(Delivery.alt_lc, Delivery.status, Delivery.time, Delivery.id,
+                                      Delivery.notice_kind, where=Delivery.alt_lc.is_null(False)))
+    Delivery.add_index(Delivery.index(Delivery.head_id, where=Delivery.head_id.is_null(False)))
+    Delivery.add_index(Delivery.index(Delivery.prev_id, where=Delivery.prev_id.is_null(False)))
+    # Our temporary refusals not yet taken into a journey (greylisting), by recipient.
+    Delivery.add_index(Delivery.index(Delivery.recipient_lc, Delivery.time,
+                                      where=(Delivery.leg == 3) & (Delivery.status == 1)))
 
     class Attempt(Base):
         delivery_id = pw.BigIntegerField()

@@ -34,12 +34,14 @@ from typing import Any
 
 import peewee as pw
 
-from tracktui.model import AttemptRow, DeliveryRow, Filter, NoticeKind, Page, PageCursor, Status
+from tracktui.journeys.locality import CODE_TO_DIRECTION, DIRECTION_TO_CODE, Direction, LegKind
+from tracktui.model import AttemptRow, DeliveryRow, Filter, HopRow, NoticeKind, Page, PageCursor, Status
 from tracktui.rows import CODE_TO_RESULT, CODE_TO_STATUS, STATUS_TO_CODE
 
 ROW_COLUMNS = (
     "id, message_key, time, message_time, host, mta, queue_id, message_id, sender, recipient, orig_recipient, "
-    "subject, size, status, attempt_count, relay, delay, code, dsn, reply, client, expired, notice_kind"
+    "subject, size, status, attempt_count, relay, delay, code, dsn, reply, client, expired, notice_kind, "
+    "direction, final_recipient, hop_count, leg, next_qid"
 )
 ORDER = "ORDER BY time DESC, id DESC"
 ATTEMPT_COLUMNS = "time, result, relay, delay, code, dsn, reply"
@@ -51,14 +53,38 @@ def like_escape(text: str) -> str:
 
 
 def to_delivery_row(r: Sequence[Any]) -> DeliveryRow:
-    """A result row in :data:`ROW_COLUMNS` order as a :class:`DeliveryRow`."""
+    """A result row in :data:`ROW_COLUMNS` order as a :class:`DeliveryRow`.
+
+    ``recipient`` is the address the sender used (``orig_to`` when an alias rewrote it),
+    ``final_recipient`` the one the journey ended at.
+    """
+    final = r[24] or r[9]
+    status = CODE_TO_STATUS[r[13]]
     return DeliveryRow(
         delivery_id=r[0], message_key=r[1], time=r[2], message_time=r[3], host=r[4], mta=r[5], queue_id=r[6],
-        message_id=r[7], sender=r[8], recipient=r[9], orig_recipient=r[10], subject=r[11], size=r[12],
-        status=CODE_TO_STATUS[r[13]], attempt_count=r[14], relay=r[15], delay=r[16], code=r[17], dsn=r[18],
+        message_id=r[7], sender=r[8], recipient=r[10] or r[9], orig_recipient=r[10], subject=r[11], size=r[12],
+        status=status, attempt_count=r[14], relay=r[15], delay=r[16], code=r[17], dsn=r[18],
         reply=r[19], client=r[20], expired=bool(r[21]),
         notice_kind=NoticeKind(r[22]) if r[22] is not None else None,
+        direction=CODE_TO_DIRECTION[r[23]].value, final_recipient=final, hop_count=r[25] or 1,
+        next_hop=r[15] if status is Status.IN_TRANSIT else None, refused_here=r[26] == LegKind.REFUSED_HERE,
     )
+
+
+HOP_SQL = (
+    "SELECT d.host, d.queue_id, COALESCE(a.relay, d.relay), d.leg_status, d.leg_time, d.recipient, "
+    "COALESCE(a.code, d.code), COALESCE(a.dsn, d.dsn), COALESCE(a.reply, d.reply), d.client, d.leg, d.head_id, d.id "
+    "FROM deliveries d LEFT JOIN attempts a ON a.delivery_id = d.id AND a.seq = d.attempt_count - 1"
+)
+"""Each leg with its own last attempt (a journey's first row shows its last leg's reply, the attempt keeps its own)."""
+
+
+def to_hop_row(r: Sequence[Any]) -> HopRow:
+    status = CODE_TO_STATUS[r[3]]
+    if r[10] == LegKind.HANDOFF and status is Status.DELIVERED:
+        status = Status.IN_TRANSIT
+    return HopRow(host=r[0], queue_id=r[1], relay=r[2], status=status, time=r[4], recipient=r[5], code=r[6],
+                  dsn=r[7], reply=r[8], client=r[9], refused_here=r[10] == LegKind.REFUSED_HERE)
 
 
 def to_attempt_row(r: Sequence[Any]) -> AttemptRow:
@@ -90,14 +116,37 @@ class Reader:
             return f"{prefix}_domain = {p}", [pat.lower()]
         return f"{prefix}_lc = {p}", [pat.lower()]
 
+    def _alternate(self, pattern: str) -> tuple[str, list[Any]] | None:
+        """An exact ``--to`` address also matches a journey's other address (``orig_to``, or the final one).
+
+        Domains and wildcards match the address the journey shows only: a LIKE on ``alt_lc``
+        could not use an index.
+        """
+        pat = pattern.strip().lower()
+        if not pat or pat == "<>" or "*" in pat or pat.startswith("@") or "@" not in pat:
+            return None
+        return f"alt_lc = {self.p}", [pat]
+
     def bound(self, flt: Filter | None) -> tuple[list[str], list[Any]]:
         """The ``bound_sender`` restriction alone (exact address, never a pattern)."""
         if flt is None or flt.bound_sender is None:
             return [], []
         return [f"sender_lc = {self.p}"], [flt.bound_sender.strip().lower()]
 
-    def conditions(self, flt: Filter, after: PageCursor | None = None) -> tuple[list[str], list[Any]]:
-        """WHERE terms for every filter field except ``statuses``.
+    def variants(self, flt: Filter, after: PageCursor | None = None) -> list[tuple[list[str], list[Any]]]:
+        """WHERE terms of each branch: one, or two when an exact ``--to`` may also be a journey's other address.
+
+        The two branches match disjoint rows (``alt_lc`` is never the row's own address), so a
+        ``UNION ALL`` of them needs no de-duplication, and each stays one index range read.
+        """
+        out = [self.conditions(flt, after)]
+        if flt.recipient and self._alternate(flt.recipient) is not None:
+            out.append(self.conditions(flt, after, alternate=True))
+        return out
+
+    def conditions(self, flt: Filter, after: PageCursor | None = None, *,
+                   alternate: bool = False) -> tuple[list[str], list[Any]]:
+        """WHERE terms for every filter field except ``statuses`` (``alternate``: ``--to`` on ``alt_lc``).
 
         With a cursor below ``until``, the ``until`` bound is left out: it is implied, and the
         planner must take the cursor as the index range's upper end, or page N would skip
@@ -114,9 +163,13 @@ class Reader:
             terms.append(f"time < {p}")
             params.append(flt.until)
         if flt.recipient and flt.recipient.strip():
-            sql, args = self._address("recipient", flt.recipient)
+            alt = self._alternate(flt.recipient) if alternate else None
+            sql, args = alt if alt is not None else self._address("recipient", flt.recipient)
             terms.append(sql)
             params += args
+        if flt.directions:
+            codes = sorted(DIRECTION_TO_CODE[Direction(d)] for d in flt.directions)
+            terms.append(f"direction IN ({', '.join(str(c) for c in codes)})")
         if flt.sender and flt.sender.strip():
             sql, args = self._address("sender", flt.sender)
             terms.append(sql)
@@ -127,13 +180,19 @@ class Reader:
         if flt.hosts:
             terms.append(f"host IN ({', '.join(p for _ in flt.hosts)})")
             params += list(flt.hosts)
+        # A queue id or Message-ID of any leg finds the journey: its own rows, or the first leg of the
+        # journey they belong to (head_id of the hidden legs).
         if flt.queue_id and flt.queue_id.strip():
-            terms.append(f"message_key IN (SELECT id FROM messages WHERE queue_id = {p})")
-            params.append(flt.queue_id.strip())
+            found = f"SELECT id FROM messages WHERE queue_id = {p}"
+            terms.append(f"(message_key IN ({found}) OR id IN (SELECT head_id FROM deliveries "
+                         f"WHERE message_key IN ({found}) AND head_id IS NOT NULL))")
+            params += [flt.queue_id.strip()] * 2
         if flt.message_id and flt.message_id.strip():
             mid = flt.message_id.strip().strip("<>")
-            terms.append(f"message_key IN (SELECT id FROM messages WHERE message_id IN ({p}, {p}))")
-            params += [mid, f"<{mid}>"]
+            found = f"SELECT id FROM messages WHERE message_id IN ({p}, {p})"
+            terms.append(f"(message_key IN ({found}) OR id IN (SELECT head_id FROM deliveries "
+                         f"WHERE message_key IN ({found}) AND head_id IS NOT NULL))")
+            params += [mid, f"<{mid}>"] * 2
         return terms, params
 
     def _status_terms(self, flt: Filter, code: int) -> tuple[str, list[Any]]:
@@ -157,15 +216,15 @@ class Reader:
         codes = sorted(STATUS_TO_CODE[s] for s in flt.statuses)
         if not codes or limit <= 0:
             return None
-        base_terms, base_params = self.conditions(flt, after)
         key_terms, key_params = self._keyset(after)
         branches: list[str] = []
         params: list[Any] = []
-        for code in codes:
-            st, st_params = self._status_terms(flt, code)
-            where = " AND ".join([st, *base_terms, *key_terms])
-            branches.append(f"SELECT {ROW_COLUMNS} FROM deliveries WHERE {where} {ORDER} LIMIT {int(limit)}")
-            params += st_params + base_params + key_params
+        for base_terms, base_params in self.variants(flt, after):
+            for code in codes:
+                st, st_params = self._status_terms(flt, code)
+                where = " AND ".join([st, *base_terms, *key_terms])
+                branches.append(f"SELECT {ROW_COLUMNS} FROM deliveries WHERE {where} {ORDER} LIMIT {int(limit)}")
+                params += st_params + base_params + key_params
         if len(branches) == 1:
             return branches[0], params
         sql = " UNION ALL ".join(f"SELECT * FROM ({b}) s{i}" for i, b in enumerate(branches))
@@ -183,20 +242,20 @@ class Reader:
 
     def count_sql(self, flt: Filter) -> tuple[str, list[Any]]:
         """The statement behind :meth:`count_by_status`: one COUNT per status, each an index range."""
-        base_terms, base_params = self.conditions(flt)
         parts: list[str] = []
         params: list[Any] = []
-        for code in STATUS_TO_CODE.values():
-            st, st_params = self._status_terms(flt, code)
-            where = " AND ".join([st, *base_terms])
-            parts.append(f"SELECT {code} AS status, COUNT(*) AS n FROM deliveries WHERE {where}")
-            params += st_params + base_params
+        for base_terms, base_params in self.variants(flt):
+            for code in STATUS_TO_CODE.values():
+                st, st_params = self._status_terms(flt, code)
+                where = " AND ".join([st, *base_terms])
+                parts.append(f"SELECT {code} AS status, COUNT(*) AS n FROM deliveries WHERE {where}")
+                params += st_params + base_params
         return " UNION ALL ".join(parts), params
 
     def count_by_status(self, flt: Filter) -> dict[Status, int]:
         counts = {s: 0 for s in Status}
         for code, n in self.db.execute_sql(*self.count_sql(flt)).fetchall():
-            counts[CODE_TO_STATUS[code]] = int(n)
+            counts[CODE_TO_STATUS[code]] += int(n)
         return counts
 
     def message_deliveries(self, message_key: int, flt: Filter | None) -> list[DeliveryRow]:
@@ -218,14 +277,17 @@ class Reader:
         args = [message_key, message_key, *params] if terms else [message_key]
         return [to_delivery_row(r) for r in self.db.execute_sql(sql, args).fetchall()]
 
-    def attempts(self, delivery_id: int, flt: Filter | None) -> list[AttemptRow]:
-        p = self.p
+    def _owned(self, column: str, value: int, flt: Filter | None) -> tuple[str, list[Any]]:
+        """`` AND EXISTS (...)``: the row ``column = value`` of deliveries passes ``bound_sender`` (or nothing)."""
         terms, params = self.bound(flt)
-        guard = ""
-        if terms:
-            guard = f" AND EXISTS (SELECT 1 FROM deliveries WHERE id = {p} AND {' AND '.join(terms)})"
-            params = [delivery_id, *params]
-        sql = f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = {p}{guard} ORDER BY seq"
+        if not terms:
+            return "", []
+        return (f" AND EXISTS (SELECT 1 FROM deliveries WHERE {column} = {self.p} AND {' AND '.join(terms)})",
+                [value, *params])
+
+    def attempts(self, delivery_id: int, flt: Filter | None) -> list[AttemptRow]:
+        guard, params = self._owned("id", delivery_id, flt)
+        sql = f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = {self.p}{guard} ORDER BY seq"
         return [to_attempt_row(r) for r in self.db.execute_sql(sql, [delivery_id, *params]).fetchall()]
 
     def attempts_for(self, delivery_ids: Iterable[int]) -> dict[int, list[AttemptRow]]:
@@ -241,14 +303,28 @@ class Reader:
             out[r[0]].append(to_attempt_row(r[1:]))
         return out
 
-    def raw_lines(self, message_key: int, flt: Filter | None) -> list[str]:
+    def hops(self, delivery_id: int, flt: Filter | None) -> list[HopRow]:
         p = self.p
-        terms, params = self.bound(flt)
-        guard = ""
-        if terms:
-            guard = f" AND EXISTS (SELECT 1 FROM deliveries WHERE message_key = {p} AND {' AND '.join(terms)})"
-            params = [message_key, *params]
-        sql = f"SELECT seq, text FROM raw_lines WHERE message_key = {p}{guard} ORDER BY seq"
+        guard, params = self._owned("id", delivery_id, flt)
+        sql = f"{HOP_SQL} WHERE (d.id = {p} OR d.head_id = {p}){guard} ORDER BY d.leg_time, d.id"
+        return [to_hop_row(r) for r in self.db.execute_sql(sql, [delivery_id, delivery_id, *params]).fetchall()]
+
+    def hops_for(self, delivery_ids: Iterable[int]) -> dict[int, list[HopRow]]:
+        ids = list(delivery_ids)
+        out: dict[int, list[HopRow]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 400):
+            chunk = ids[start:start + 400]
+            marks = ", ".join(self.p for _ in chunk)
+            sql = f"{HOP_SQL} WHERE d.id IN ({marks}) OR d.head_id IN ({marks}) ORDER BY d.leg_time, d.id"
+            for r in self.db.execute_sql(sql, [*chunk, *chunk]).fetchall():
+                head = r[11] if r[11] is not None else r[12]
+                if head in out:
+                    out[head].append(to_hop_row(r))
+        return out
+
+    def raw_lines(self, message_key: int, flt: Filter | None) -> list[str]:
+        guard, params = self._owned("message_key", message_key, flt)
+        sql = f"SELECT seq, text FROM raw_lines WHERE message_key = {self.p}{guard} ORDER BY seq"
         lines: list[str] = []
         for seq, text in self.db.execute_sql(sql, [message_key, *params]).fetchall():
             chunk = text.split("\n")

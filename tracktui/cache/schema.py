@@ -16,11 +16,14 @@ import peewee as pw
 from tracktui.cache.models import Models
 from tracktui.errors import CacheError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump whenever a table, column, index or stored encoding changes."""
 
 KNOWN_TABLES = ("raw_lines", "attempts", "deliveries", "messages", "hosts", "sources", "meta")
 """Every table any version created, children first (drop order)."""
+
+APPLICATION_ID = 0x7472_6B74
+"""SQLite ``PRAGMA application_id`` of every cache tracktui creates ("trkt"): the marker that a file is ours."""
 
 _PG_LOCK_ID = 0x7472_6B74_7569  # pg_advisory_xact_lock key: one schema check at a time per database
 
@@ -42,7 +45,16 @@ def _stored_version(db: pw.Database, tables: set[str]) -> str | None:
     return row[0] if row else None
 
 
+def _application_id(db: pw.Database) -> int | None:
+    if not isinstance(db, pw.SqliteDatabase):
+        return None
+    row = db.execute_sql("PRAGMA application_id").fetchone()
+    return int(row[0]) if row else None
+
+
 def _create(db: pw.Database, models: Models) -> None:
+    if isinstance(db, pw.SqliteDatabase):
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
     db.create_tables(models.all(), safe=True)
     meta: Any = models.meta  # built per database at run time: its fields are not visible to mypy
     meta.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict(
@@ -67,6 +79,8 @@ def _is_current(db: pw.Database, models: Models) -> bool:
     if tables != wanted | {t for t in tables if t.startswith("sqlite_")}:
         return False
     if _stored_version(db, tables) != str(SCHEMA_VERSION):
+        return False
+    if isinstance(db, pw.SqliteDatabase) and _application_id(db) != APPLICATION_ID:
         return False
     for model in models.all():
         expected = {index._name for index in model._meta.fields_to_index()}
@@ -100,7 +114,15 @@ def ensure_schema(db: pw.Database, models: Models, display: str) -> str | None:
             return None
         raw = _stored_version(db, tables)
         version = int(raw) if raw is not None and raw.isdigit() else None
+        marked = _application_id(db) == APPLICATION_ID
+        if sqlite and not marked and version is None:
+            # Tables with our names but neither our marker nor our version key: not provably ours.
+            raise CacheError(
+                f"{display} is not a tracktui cache (no tracktui marker); use another --cache"
+            )
         if version == SCHEMA_VERSION:
+            if sqlite and not marked:
+                db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
             db.create_tables(models.all(), safe=True)  # an index added without a version bump
             return None
         if version is not None and version > SCHEMA_VERSION:

@@ -22,13 +22,15 @@ import peewee as pw
 from tracktui.cache import db as dbmod
 from tracktui.cache.checkpoint import JOURNAL_SIZE_LIMIT, WalCheckpointer
 from tracktui.cache.ingest import BatchWriter
+from tracktui.cache.journeys import settle_unretried
 from tracktui.cache.models import Models, build_models
 from tracktui.cache.queries import Reader
 from tracktui.cache.retention import cutoff
 from tracktui.cache.retention import prune as prune_rows
 from tracktui.cache.schema import ensure_schema
 from tracktui.errors import CacheError, DamagedCacheError
-from tracktui.model import AttemptRow, DeliveryRow, Filter, Message, Page, PageCursor, Status
+from tracktui.journeys.locality import Locality
+from tracktui.model import AttemptRow, DeliveryRow, Filter, HopRow, Message, Page, PageCursor, Status
 from tracktui.rows import Rows
 
 DEFAULT_RETENTION_DAYS = 60
@@ -98,6 +100,15 @@ class Cache:
             if on_notice is not None:
                 on_notice(notice)
         return cache
+
+    @property
+    def locality(self) -> Locality:
+        """Which relays and clients are our own: rows are built and journeys linked by it."""
+        return self._writer.linker.locality
+
+    def use_locality(self, locality: Locality) -> None:
+        """Set :attr:`locality` (the commands set it from the config's ``internal_relays``)."""
+        self._writer.linker.locality = locality
 
     @property
     def location(self) -> str:
@@ -222,6 +233,21 @@ class Cache:
                 return
             after = page.next_cursor
 
+    def iter_journeys(self, flt: Filter) -> Iterator[tuple[DeliveryRow, list[AttemptRow], list[HopRow]]]:
+        """:meth:`iter_report_rows` with each journey's hops (the JSON output)."""
+        after: PageCursor | None = None
+        while True:
+            with self._conn():
+                page = self._reader.search(flt, after, REPORT_BATCH)
+                ids = [r.delivery_id for r in page.rows]
+                attempts = self._reader.attempts_for(ids)
+                hops = self._reader.hops_for(ids)
+            for row in page.rows:
+                yield row, attempts[row.delivery_id], hops[row.delivery_id]
+            if page.next_cursor is None:
+                return
+            after = page.next_cursor
+
     def message_deliveries(self, message_key: int, flt: Filter | None = None) -> list[DeliveryRow]:
         """Every recipient of one message (only if it was sent by ``flt.bound_sender``, when set)."""
         with self._conn():
@@ -236,6 +262,16 @@ class Cache:
         """Attempts of one delivery, oldest first (empty if ``flt.bound_sender`` does not own it)."""
         with self._conn():
             return self._reader.attempts(delivery_id, flt)
+
+    def hops(self, delivery_id: int, flt: Filter | None = None) -> list[HopRow]:
+        """The legs of the journey shown on ``delivery_id``, oldest first (one for a plain delivery)."""
+        with self._conn():
+            return self._reader.hops(delivery_id, flt)
+
+    def hops_for(self, delivery_ids: Iterable[int]) -> dict[int, list[HopRow]]:
+        """:meth:`hops` of many journeys in one statement (callers have already applied the filter)."""
+        with self._conn():
+            return self._reader.hops_for(delivery_ids)
 
     def raw_lines(self, message_key: int, flt: Filter | None = None) -> list[str]:
         """The log lines of one message, in order (empty if ``flt.bound_sender`` did not send it)."""
@@ -293,6 +329,7 @@ class Cache:
             cur = conn.cursor()
             cur.execute(f"INSERT INTO meta (key, value) VALUES ({p}, {p}) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", ("last_sync", repr(float(now))))
+            settle_unretried(cur)
             cur.close()
         if self._target.kind == "sqlite":
             with self._write_lock:

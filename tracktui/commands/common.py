@@ -62,6 +62,7 @@ def open_cache(args: argparse.Namespace, config: Config) -> Cache:
     if reads_only and target.kind == "sqlite" and target.path is not None and not target.path.exists():
         raise CacheError(f"no cache at {target.display} (run tracktui sync first)")  # and do not create one
     cache = Cache.open(url, retention_days=config.retention_days)
+    cache.use_locality(config.locality())
     for notice in cache.notices:  # e.g. "cache ... was made by an older tracktui; rebuilt"
         print(f"tracktui: {sanitize(notice, max_length=500)}", file=sys.stderr)
     return cache
@@ -92,6 +93,7 @@ def filter_from_args(
         hosts=getattr(args, "host", None) or (),
         queue_id=getattr(args, "queue_id", None),
         message_id=getattr(args, "message_id", None),
+        direction=getattr(args, "direction", None),
         now=now,
         tz=tz,
         retention_days=config.retention_days,

@@ -52,7 +52,7 @@ def run_search(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[
             sync_code = sync_exit_code(report)
         try:
             if fmt == "json":
-                pairs = _limited(cache.iter_report_rows(flt), limit)
+                pairs = _limited(cache.iter_journeys(flt), limit)
                 count = write_json_pairs(pairs, stdout)
             elif fmt == "csv":
                 rows = _limited(cache.iter_deliveries(flt, page_size=_page_size(limit)), limit)

@@ -39,6 +39,7 @@ STATUS_COLOURS: dict[Status, tuple[int, int, int]] = {
     Status.DEFERRED: (170, 100, 0),
     Status.BOUNCED: (180, 20, 20),
     Status.EXPIRED: (180, 20, 20),
+    Status.IN_TRANSIT: (20, 100, 160),
 }
 TEXT = (20, 20, 20)
 GREY = (110, 110, 110)

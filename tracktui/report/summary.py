@@ -84,8 +84,8 @@ class Summary:
             counts = self.days[day] = DayCounts()
         if status is Status.DELIVERED:
             counts.delivered += 1
-        elif status is Status.DEFERRED:
-            counts.temporary += 1
+        elif status is Status.DEFERRED or status is Status.IN_TRANSIT:
+            counts.temporary += 1  # not settled yet: with the temporary ones, never as delivered
         else:
             counts.permanent += 1
         domain = row.recipient.rpartition("@")[2].lower() or "(local)"

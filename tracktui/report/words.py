@@ -18,6 +18,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.DEFERRED: "Temporarily rejected",
     Status.BOUNCED: "Bounced",
     Status.EXPIRED: "Expired",
+    Status.IN_TRANSIT: "In transit",
 }
 """How a single status reads in a report."""
 

@@ -23,6 +23,7 @@ STATUS_MARKS: dict[Status, tuple[str, str]] = {
     Status.DEFERRED: ("⟳", "yellow"),
     Status.BOUNCED: ("✗", "red"),
     Status.EXPIRED: ("⊘", "magenta"),
+    Status.IN_TRANSIT: ("→", "cyan"),
 }
 """Mark and colour per status, in the tree and the details pane."""
 
@@ -31,6 +32,7 @@ STATUS_WORDS: dict[Status, str] = {
     Status.DEFERRED: "temporarily rejected, will retry",
     Status.BOUNCED: "permanently rejected",
     Status.EXPIRED: "expired, returned to the sender",
+    Status.IN_TRANSIT: "handed to a content filter or own relay; outcome not logged yet",
 }
 
 RESULT_STATUS: dict[AttemptResult, Status] = {
@@ -40,7 +42,8 @@ RESULT_STATUS: dict[AttemptResult, Status] = {
     AttemptResult.EXPIRED: Status.EXPIRED,
 }
 
-SEVERITY: dict[Status, int] = {Status.DELIVERED: 0, Status.DEFERRED: 1, Status.EXPIRED: 2, Status.BOUNCED: 3}
+SEVERITY: dict[Status, int] = {Status.DELIVERED: 0, Status.IN_TRANSIT: 1, Status.DEFERRED: 2, Status.EXPIRED: 3,
+                               Status.BOUNCED: 4}
 """Which status a message node shows when its recipients differ: the worst one."""
 
 MAX_LABEL = 300

@@ -1,0 +1,328 @@
+"""Link legs into journeys, inside the transaction that wrote them.
+
+A *journey* is what a user means by "my message": the legs one submission went through
+(the hop into a content filter, the reinjected copy, our own next relay, on this host or
+another synced one), plus the temporary refusals (greylisting) its sender got before we
+accepted it. Every leg is an ordinary ``deliveries`` row; the links live on the rows:
+
+- ``prev_id``: the leg this one continues (set on the later leg);
+- ``head_id``: on every leg but the first, the journey's first leg (the row listings show);
+- ``final_id``: on the first leg of a journey of several legs, its last leg.
+
+The first leg shows the journey: its ``status``/``time`` and the reply fields come from
+the last leg (``leg_*`` keep its own), so lists, counts and reports count each journey
+recipient once with its final status; the other legs get ``status`` -1 and are never listed.
+
+Links are found from both ends, so lines arriving in different syncs, or from hosts synced
+at different times, give the same journey as one pass would:
+
+- a hand-off leg in this batch looks for its next hop: the message with the queue id its
+  reply named (``queued as X``) or, without one, the same Message-ID, within a window,
+  with the same recipient (or one whose ``orig_to`` is it);
+- a message in this batch that came from our own side (no client, or an internal one)
+  looks for the hand-off leg that names it;
+- an accepted recipient from a remote client takes in the temporary refusals our server
+  gave the same client network, sender and recipient in the day before (greylisting).
+
+Every lookup is gated by a one-row probe of a partial index, so a cache without content
+filters or greylisting pays almost nothing for this.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from tracktui.journeys.locality import DIRECTION_TO_CODE, LegKind, Locality, direction_of
+from tracktui.model import Status
+from tracktui.rows import DELIVERY_COLUMNS, HIDDEN_STATUS, MESSAGE_COLUMNS, STATUS_TO_CODE
+
+HANDOFF_WINDOW: Final = 600.0
+"""The next hop must enter a queue within this many seconds of the hand-off (a minute before, for clock skew)."""
+GREYLIST_WINDOW: Final = 86400.0
+"""A temporary refusal of a client is part of a later acceptance of the same triple within this time;
+one not retried within it is final (see :func:`settle_unretried`)."""
+_SKEW: Final = 60.0
+
+_D = {name: i for i, name in enumerate(DELIVERY_COLUMNS)}
+_M = {name: i for i, name in enumerate(MESSAGE_COLUMNS)}
+_DELIVERED: Final = STATUS_TO_CODE[Status.DELIVERED]
+_DEFERRED: Final = STATUS_TO_CODE[Status.DEFERRED]
+_BOUNCED: Final = STATUS_TO_CODE[Status.BOUNCED]
+_IN_TRANSIT: Final = STATUS_TO_CODE[Status.IN_TRANSIT]
+_HANDOFF: Final = int(LegKind.HANDOFF)
+_REFUSED: Final = int(LegKind.REFUSED_HERE)
+_FAN_OUT_ORDER: Final = (_DEFERRED, _IN_TRANSIT, _BOUNCED, STATUS_TO_CODE[Status.EXPIRED], _DELIVERED)
+"""When an alias fans one recipient out to several final legs, the journey shows the least settled one."""
+
+_LEG_COLUMNS: Final = (
+    "id, message_key, host, queue_id, recipient_lc, alt_lc, client, leg, leg_status, leg_time, relay, delay, "
+    "code, dsn, reply, prev_id, head_id, recipient"
+)
+
+
+_LEG_FIELDS: Final = tuple(name.strip() for name in _LEG_COLUMNS.split(","))
+
+
+class _Leg:
+    """One ``deliveries`` row as the linker reads it."""
+
+    __slots__ = _LEG_FIELDS
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        for name, value in zip(_LEG_FIELDS, row, strict=True):
+            setattr(self, name, value)
+
+    id: int
+    message_key: int
+    host: str
+    queue_id: str
+    recipient_lc: str
+    alt_lc: str | None
+    client: str | None
+    leg: int
+    leg_status: int
+    leg_time: float
+    relay: str | None
+    delay: float | None
+    code: int | None
+    dsn: str | None
+    reply: str | None
+    prev_id: int | None
+    head_id: int | None
+    recipient: str
+
+
+class JourneyLinker:
+    """The linking statements for one backend; runs on the writer's cursor, inside its transaction."""
+
+    def __init__(self, sqlite: bool, locality: Locality) -> None:
+        self.p = "?" if sqlite else "%s"
+        self.locality = locality
+
+    # -- entry point -------------------------------------------------------------------------------
+
+    def link(self, cursor: Any, msg_rows: Sequence[tuple[Any, ...]], dlv_rows: Sequence[tuple[Any, ...]]) -> int:
+        """Link what this batch wrote to the legs already stored; return how many journeys were refreshed."""
+        if not dlv_rows:
+            return 0
+        touched: set[int] = set()
+        has_handoffs = self._exists(cursor, "next_qid IS NOT NULL")
+        if has_handoffs:
+            for row in dlv_rows:
+                if row[_D["next_qid"]] is not None:
+                    touched.update(self._follow(cursor, row))
+            touched.update(self._adopt(cursor, msg_rows, dlv_rows))
+        if self._exists(cursor, f"leg = {_REFUSED} AND status = {_DEFERRED}"):
+            touched.update(self._take_in_refusals(cursor, msg_rows, dlv_rows))
+        heads = {self._root(cursor, leg_id) for leg_id in touched}
+        for head in heads:
+            self._refresh(cursor, head)
+        return len(heads)
+
+    # -- finding links ------------------------------------------------------------------------------
+
+    def _exists(self, cursor: Any, where: str) -> bool:
+        cursor.execute(f"SELECT 1 FROM deliveries WHERE {where} LIMIT 1")
+        return cursor.fetchone() is not None
+
+    def _follow(self, cursor: Any, row: tuple[Any, ...]) -> list[int]:
+        """A hand-off leg: link the next hop's matching deliveries (if logged yet) to it."""
+        p = self.p
+        leg_id, time = row[_D["id"]], row[_D["leg_time"]]
+        next_qid = row[_D["next_qid"]]
+        addresses = [a for a in (row[_D["recipient_lc"]], row[_D["alt_lc"]]) if a]
+        if next_qid:
+            where, args = "m.queue_id = " + p, [next_qid]
+        else:
+            message_id = row[_D["message_id"]]
+            if not message_id:
+                return [leg_id]
+            where, args = "m.message_id = " + p, [message_id]
+        marks = ", ".join(p for _ in addresses)
+        cursor.execute(
+            "SELECT d.id FROM messages m JOIN deliveries d ON d.message_key = m.id "
+            f"WHERE {where} AND m.id <> {p} AND m.first_seen >= {p} AND m.first_seen <= {p} "
+            f"AND (d.recipient_lc IN ({marks}) OR d.alt_lc IN ({marks})) AND d.id <> {p}",
+            [*args, row[_D["message_key"]], time - _SKEW, time + HANDOFF_WINDOW, *addresses, *addresses, leg_id],
+        )
+        found = [r[0] for r in cursor.fetchall()]
+        if found:
+            marks = ", ".join(p for _ in found)
+            cursor.execute(f"UPDATE deliveries SET prev_id = {p} WHERE id IN ({marks}) AND prev_id IS NULL",
+                           [leg_id, *found])
+        return [leg_id]
+
+    def _adopt(self, cursor: Any, msg_rows: Sequence[tuple[Any, ...]],
+               dlv_rows: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Messages of this batch that came from our own side: find the hand-off that produced them."""
+        p = self.p
+        by_message: dict[int, list[tuple[Any, ...]]] = {}
+        for row in dlv_rows:
+            by_message.setdefault(row[_D["message_key"]], []).append(row)
+        has_unnamed = self._exists(cursor, "next_qid = ''")
+        touched: list[int] = []
+        for m in msg_rows:
+            queue_id, client = m[_M["queue_id"]], m[_M["client"]]
+            if not queue_id or m[_M["notice_kind"]] is not None:
+                continue
+            if client is not None and not self.locality.is_internal_client(client):
+                continue
+            legs = by_message.get(m[_M["id"]])
+            if not legs:
+                continue
+            first_seen = m[_M["first_seen"]]
+            window = [first_seen - HANDOFF_WINDOW, first_seen + _SKEW]
+            cursor.execute(
+                f"SELECT id, recipient_lc, alt_lc FROM deliveries WHERE next_qid = {p} AND message_key <> {p} "
+                f"AND leg_time >= {p} AND leg_time <= {p}",
+                [queue_id, m[_M["id"]], *window],
+            )
+            upstream = cursor.fetchall()
+            message_id = m[_M["message_id"]]
+            if not upstream and has_unnamed and message_id:
+                cursor.execute(
+                    "SELECT d.id, d.recipient_lc, d.alt_lc FROM deliveries d JOIN messages m ON m.id = d.message_key "
+                    f"WHERE m.message_id = {p} AND d.next_qid = '' AND d.message_key <> {p} "
+                    f"AND d.leg_time >= {p} AND d.leg_time <= {p}",
+                    [message_id, m[_M["id"]], *window],
+                )
+                upstream = cursor.fetchall()
+            for up_id, up_rcpt, up_alt in upstream:
+                wanted = {a for a in (up_rcpt, up_alt) if a}
+                for leg in legs:
+                    if leg[_D["recipient_lc"]] in wanted or (leg[_D["alt_lc"]] or "") in wanted:
+                        cursor.execute(f"UPDATE deliveries SET prev_id = {p} WHERE id = {p} AND prev_id IS NULL",
+                                       [up_id, leg[_D["id"]]])
+                        touched.append(leg[_D["id"]])
+        return touched
+
+    def _take_in_refusals(self, cursor: Any, msg_rows: Sequence[tuple[Any, ...]],
+                          dlv_rows: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Accepted recipients from remote clients take in the greylisting refusals before them."""
+        p = self.p
+        accepted = {m[_M["id"]]: m for m in msg_rows
+                    if m[_M["queue_id"]] and m[_M["client"]] and not self.locality.is_internal_client(m[_M["client"]])}
+        touched: list[int] = []
+        for row in dlv_rows:
+            message = accepted.get(row[_D["message_key"]])
+            if message is None or row[_D["leg"]] == _REFUSED:
+                continue
+            network = _client_network(message[_M["client"]])
+            if network is None:
+                continue
+            first_seen = message[_M["first_seen"]]
+            cursor.execute(
+                f"SELECT id, client FROM deliveries WHERE leg = {_REFUSED} AND status = {_DEFERRED} "
+                f"AND recipient_lc = {p} AND sender_lc = {p} AND queue_id = '' AND time >= {p} AND time <= {p}",
+                [row[_D["recipient_lc"]], row[_D["sender_lc"]], first_seen - GREYLIST_WINDOW, first_seen + 1.0],
+            )
+            refusals = [r[0] for r in cursor.fetchall() if _client_network(r[1]) == network]
+            if refusals:
+                marks = ", ".join(p for _ in refusals)
+                cursor.execute(f"UPDATE deliveries SET head_id = {p}, status = {HIDDEN_STATUS} WHERE id IN ({marks})",
+                               [row[_D["id"]], *refusals])
+                touched.append(row[_D["id"]])
+        return touched
+
+    # -- presenting a journey on its first leg --------------------------------------------------------
+
+    def _root(self, cursor: Any, leg_id: int) -> int:
+        seen = {leg_id}
+        current = leg_id
+        while True:
+            cursor.execute(f"SELECT prev_id FROM deliveries WHERE id = {self.p}", [current])
+            row = cursor.fetchone()
+            if row is None or row[0] is None or row[0] in seen:
+                return current
+            current = row[0]
+            seen.add(current)
+
+    def _legs(self, cursor: Any, ids: Iterable[int], column: str) -> list[_Leg]:
+        ids = list(ids)
+        if not ids:
+            return []
+        marks = ", ".join(self.p for _ in ids)
+        cursor.execute(f"SELECT {_LEG_COLUMNS} FROM deliveries WHERE {column} IN ({marks})", ids)
+        return [_Leg(r) for r in cursor.fetchall()]
+
+    def _refresh(self, cursor: Any, head_id: int) -> None:
+        """Show the journey starting at ``head_id`` on that row: final status, reply, direction."""
+        p = self.p
+        heads = self._legs(cursor, [head_id], "id")
+        if not heads:
+            return
+        head = heads[0]
+        later: list[_Leg] = []
+        frontier, seen = [head.id], {head.id}
+        while frontier:
+            children = [leg for leg in self._legs(cursor, frontier, "prev_id") if leg.id not in seen]
+            seen.update(leg.id for leg in children)
+            later += children
+            frontier = [leg.id for leg in children]
+        if later:
+            marks = ", ".join(p for _ in later)
+            cursor.execute(f"UPDATE deliveries SET head_id = {p}, final_id = NULL, status = {HIDDEN_STATUS} "
+                           f"WHERE id IN ({marks})", [head.id, *(leg.id for leg in later)])
+        cursor.execute(f"SELECT COUNT(*) FROM deliveries WHERE head_id = {p} AND prev_id IS NULL", [head.id])
+        refusals = int(cursor.fetchone()[0])
+        parents = {leg.prev_id for leg in later}
+        finals = [leg for leg in [head, *later] if leg.id not in parents] if later else [head]
+        final = min(finals, key=lambda leg: (_FAN_OUT_ORDER.index(_shown_status(leg)), -leg.leg_time))
+        hop_count = 1 + len(later) + refusals
+        if final is head:
+            cursor.execute(f"UPDATE deliveries SET final_id = NULL, hop_count = {p}, final_recipient = NULL "
+                           f"WHERE id = {p}", [hop_count if hop_count > 1 else None, head.id])
+            return
+        cursor.execute(f"SELECT client FROM messages WHERE id = {p}", [head.message_key])
+        found = cursor.fetchone()
+        first_client = found[0] if found else None
+        direction = direction_of(first_client, LegKind(head.leg), LegKind(final.leg), self.locality)
+        final_address = final.recipient if final.recipient_lc not in (head.recipient_lc, head.alt_lc) else None
+        cursor.execute(
+            f"UPDATE deliveries SET status = {p}, time = {p}, relay = {p}, delay = {p}, code = {p}, dsn = {p}, "
+            f"reply = {p}, direction = {p}, final_id = {p}, hop_count = {p}, final_recipient = {p}, "
+            f"alt_lc = {p} WHERE id = {p}",
+            [_shown_status(final), max(final.leg_time, head.leg_time), final.relay, final.delay, final.code,
+             final.dsn, final.reply, DIRECTION_TO_CODE[direction], final.id, hop_count, final_address,
+             final.recipient_lc if final_address else head.alt_lc, head.id],
+        )
+
+
+def _shown_status(leg: _Leg) -> int:
+    if leg.leg == _HANDOFF and leg.leg_status == _DELIVERED:
+        return _IN_TRANSIT
+    return int(leg.leg_status)
+
+
+def _client_network(client: str | None) -> str | None:
+    """The /24 (IPv4) or /64 (IPv6) of a client: greylisting retries often come from a sibling address."""
+    if not client:
+        return None
+    text = client
+    if "[" in text:
+        text = text[text.index("[") + 1:].partition("]")[0]
+    if text.lower().startswith("ipv6:"):
+        text = text[5:]
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    prefix = 24 if ip.version == 4 else 64
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def settle_unretried(cursor: Any) -> int:
+    """Our temporary refusals that no client retried within :data:`GREYLIST_WINDOW` become final.
+
+    Measured against the newest line logged by the refusing host (not the wall clock), so
+    reading old logs gives the same answer as reading them when they were new. Returns how
+    many rows changed.
+    """
+    cursor.execute(
+        f"UPDATE deliveries SET status = {_BOUNCED} WHERE leg = {_REFUSED} AND status = {_DEFERRED} "
+        "AND head_id IS NULL AND queue_id = '' AND time < "
+        f"(SELECT h.last_seen FROM hosts h WHERE h.name = deliveries.host) - {GREYLIST_WINDOW}"
+    )
+    return int(cursor.rowcount or 0)

@@ -1,0 +1,1 @@
+"""Journeys: one submission followed across content filters, our own relays and hosts."""
