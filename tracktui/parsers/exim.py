@@ -126,6 +126,8 @@ class EximParser:
 
     def parse(self, line: str) -> Event | None:
         """The event ``line`` carries, or ``None``; never raises."""
+        if line[-1:] == "\r":  # CRLF logs (copied from Windows, some relays) read like LF ones
+            line = line.rstrip("\r")
         stats = self.stats
         stats.lines += 1
         try:

@@ -178,6 +178,8 @@ class PostfixParser:
 
     def parse(self, line: str) -> Event | None:
         """The event ``line`` carries, or ``None``; never raises."""
+        if line[-1:] == "\r":  # CRLF logs (copied from Windows, some relays) read like LF ones
+            line = line.rstrip("\r")
         stats = self.stats
         stats.lines += 1
         time: float | None
