@@ -22,7 +22,9 @@ Choices worth knowing:
 - ``<=`` is one ENVELOPE event (sender, size, message-id, subject, client).
   Exim logs only the first 100 bytes of the (RFC 2047-decoded) subject, with
   bytes above 126 as ``\\ooo`` escapes unless ``print_topbitchars`` is set;
-  a character cut in half at the end is dropped.
+  a character cut in half at the end is dropped. Encoded-words Exim left
+  as they were (an unknown charset, a word over 75 characters,
+  ``check_rfc2047_length``) are decoded by :mod:`tracktui.parsers.headers`.
   ``<= <> R=id`` is a notice about message ``id``: ``related_queue_id`` and
   ``notice_kind`` are set (DELAY when the subject is Exim's "Warning: message
   ... delayed", otherwise NON_DELIVERY).
@@ -73,6 +75,7 @@ from tracktui.parsers.exim_fields import (
     to_int,
     unescape,
 )
+from tracktui.parsers.headers import decode_subject
 from tracktui.parsers.syslog import EnvelopeParser
 
 __all__ = ["EximParser", "duration", "host_parts", "reply_codes", "unescape"]
@@ -279,6 +282,8 @@ class EximParser:
             subject = found.get("T")
             if subject is not None:
                 subject = unescape(subject)
+        if subject is not None and "=?" in subject:
+            subject = decode_subject(subject)  # a word Exim could not or would not decode
         from_client = None
         if host_value:
             clients = self._clients

@@ -21,7 +21,8 @@ a remote reply or a Subject may contain ``status=bounced`` or ``to=<x>``.
   EXPIRED. postsuper ``removed`` is REMOVED too.
 - cleanup: ``message-id=`` MESSAGE_ID (``<id>`` or a bare id);
   ``info:``/``warning:`` ``header Subject:`` lines from ``header_checks``
-  SUBJECT (the subject verbatim; Postfix cuts the logged header at 200
+  SUBJECT (the logged header with its RFC 2047 words decoded by
+  :mod:`tracktui.parsers.headers`; Postfix cuts the logged header at 200
   characters); ``reject:``/``discard:``/``milter-reject:`` REJECTED.
 - smtpd ``client=`` and pickup ``uid= from=``: QUEUED.
 - smtpd and postscreen ``NOQUEUE: reject:`` / ``QID: reject:``: REJECTED with
@@ -55,6 +56,7 @@ from typing import Final
 
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
 from tracktui.parsers.base import ParseStats
+from tracktui.parsers.headers import decode_subject
 from tracktui.parsers.syslog import EnvelopeParser
 
 _ATTEMPT: Final = EventKind.ATTEMPT
@@ -413,7 +415,7 @@ class PostfixParser:
 
     @staticmethod
     def _header(body: str, want_text: bool) -> tuple[str, str, str | None, str | None, str] | None:
-        """Subject (text after ``header Name: ``), client, sender, recipient and action text of a header line.
+        """Subject (header text, RFC 2047 words decoded), client, sender, recipient and action text of a header line.
 
         The action text is ``""`` unless ``want_text`` (info/warning lines, the most common, do not use it).
 
@@ -426,7 +428,7 @@ class PostfixParser:
         colon = body.find(": ", 0, client_at)
         if tail_at < 0 or client_at < 0 or colon < 0:
             return None
-        subject = body[colon + 2 : client_at]
+        subject = decode_subject(body[colon + 2 : client_at])
         client = body[client_at + 6 : tail_at]
         match = _TAIL_FAST.match(body, tail_at + 2) or _TAIL.match(body, tail_at + 2)
         sender = recipient = None
