@@ -27,7 +27,11 @@ a remote reply or a Subject may contain ``status=bounced`` or ``to=<x>``.
 - smtpd ``client=`` and pickup ``uid= from=``: QUEUED.
 - smtpd and postscreen ``NOQUEUE: reject:`` / ``QID: reject:``: REJECTED with
   ``code``, ``dsn``, ``reply``, ``sender``, ``recipient``, ``client``. A 4xx
-  rejection (greylisting by our own server) keeps its 4xx ``code``.
+  rejection (greylisting by our own server) keeps its 4xx ``code``. Only the
+  stages of a mail transaction (MAIL, RCPT, DATA, END-OF-MESSAGE, BDAT) refuse
+  a message; ``CONNECT``, ``EHLO``, ``HELO``, ``VRFY``, ``ETRN``... refusals
+  name no sender and no recipient of a mail (VRFY's ``to=`` is a probe) and
+  are ignored, as Exim's ``rejected EHLO`` and connection refusals are.
 - bounce ``sender non-delivery notification: NEWQID`` (and ``delay``,
   ``delivery status``, ``postmaster ...``): NOTICE. Postfix logs these lines
   under the ORIGINAL message's queue id, so ``queue_id`` is the original
@@ -89,6 +93,10 @@ _ENVELOPE: Final = re.compile(r"from=<(.*)>, size=(\d+), nrcpt=(\d+)(?: \(.*\))?
 _TAIL_FAST: Final = re.compile(r"from=<([^>]*)>(?:,? to=<([^>]*)>)?(?:,? proto=|$)")
 _TAIL: Final = re.compile(r"from=<(.*?)>(?:,? to=<(.*?)>)?(?:,? proto=|$)")
 """The ``from=<a> to=<b> proto=`` tail of reject and header lines (postscreen writes commas, pickup no proto)."""
+_TO_TAIL: Final = re.compile(r"to=<(.*?)>(?:,? proto=|,? helo=<|$)")
+"""The tail of a refusal that names a recipient but no sender."""
+_MAIL_STAGES: Final = frozenset({"MAIL", "RCPT", "DATA", "END-OF-MESSAGE", "BDAT"})
+"""smtpd and postscreen stages of a mail transaction; refusals at any other stage refuse no message."""
 _REPLY_CODE: Final = re.compile(r"([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?")
 
 _RESULTS: Final = {
@@ -110,6 +118,11 @@ _DELIVERY_AGENTS: Final = ("smtp", "lmtp", "local", "virtual", "pipe", "error", 
 def is_queue_id(text: str) -> bool:
     """True for a short (hex) or long (base-52 with ``z``) Postfix queue id."""
     return 5 <= len(text) <= 20 and text.isalnum() and text.isascii()
+
+
+def _is_stage(word: str) -> bool:
+    """True for an SMTP stage name as smtpd logs it (``CONNECT``, ``EHLO``, ``END-OF-MESSAGE``...)."""
+    return 0 < len(word) <= 16 and word.isascii() and word.isupper() and word.replace("-", "").isalpha()
 
 
 def _code(reply: str) -> int | None:
@@ -465,11 +478,19 @@ class PostfixParser:
         )  # fmt: skip
 
     def _smtp_reject(self, time: float, host: str, qid: str, line: str, action: str, body: str) -> Event | None:
-        """``STAGE from CLIENT: REPLY; from=<a> to=<b> proto=P helo=<h>`` (smtpd, postscreen, milters)."""
+        """``STAGE from CLIENT: REPLY; from=<a> to=<b> proto=P helo=<h>`` (smtpd, postscreen, milters).
+
+        Postfix writes ``from=<>`` and ``to=<>`` only once the client named them: a refused ``MAIL``
+        (size, storage) has neither, and the refusals of commands that carry no mail (``CONNECT``,
+        ``EHLO``, ``VRFY``, ``ETRN``...) are recognised and ignored, like Exim's.
+        """
+        stage_end = body.find(" from ")
+        if stage_end > 0 and body[:stage_end] not in _MAIL_STAGES and _is_stage(body[:stage_end]):
+            self.stats.ignored += 1  # no message was refused, only a command
+            return None
         tail_at = body.rfind("; from=<")
         if tail_at < 0:
-            self.stats.note_malformed(line)
-            return None
+            return self._reject_without_sender(time, host, qid, line, action, body)
         head = body[:tail_at]
         stage_end = head.find(" from ")
         if stage_end < 0:
@@ -487,6 +508,30 @@ class PostfixParser:
         return self._rejected(
             time, host, qid, line, action, head[client_end + 2 :], match.group(1), match.group(2), client
         )
+
+    def _reject_without_sender(
+        self, time: float, host: str, qid: str, line: str, action: str, body: str
+    ) -> Event | None:
+        """A mail-stage refusal whose tail starts at ``to=<``, ``proto=`` or ``helo=<``: no sender named."""
+        tail_at = body.rfind("; to=<")
+        if tail_at < 0:
+            tail_at = body.rfind("; proto=")
+        if tail_at < 0:
+            tail_at = body.rfind("; helo=<")
+        stage_end = body.find(" from ", 0, tail_at) if tail_at > 0 else -1
+        client_end = body.find(": ", stage_end + 6, tail_at) if stage_end > 0 else -1
+        if client_end < 0:
+            self.stats.note_malformed(line)
+            return None
+        recipient = None
+        if body.startswith("to=<", tail_at + 2):
+            match = _TO_TAIL.match(body, tail_at + 2)
+            if match is None:
+                self.stats.note_malformed(line)
+                return None
+            recipient = match.group(1)
+        client = body[stage_end + 6 : client_end]
+        return self._rejected(time, host, qid, line, action, body[client_end + 2 : tail_at], None, recipient, client)
 
     def _smtpd(self, time: float, host: str, qid: str, rest: str, line: str) -> Event | None:
         if not (qid.isascii() and qid.isalnum()):
