@@ -305,6 +305,46 @@ def test_rejected_after_data(parser: EximParser) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "sender", "client", "result", "reply"),
+    [
+        # receive.c: "F=" sender (no <>), host info, "[temporarily ]rejected by local_scan(): " text
+        (
+            "F=a@c.example H=c.example [203.0.113.9]:4242 rejected by local_scan(): Spamhaus ZEN",
+            "a@c.example", "c.example[203.0.113.9]", AttemptResult.BOUNCED, "Spamhaus ZEN",
+        ),
+        (
+            "F=<a@c.example> H=(helo) [203.0.113.9] temporarily rejected by local_scan(): Temporary local problem",
+            "a@c.example", "unknown[203.0.113.9]", AttemptResult.DEFERRED, "Temporary local problem",
+        ),
+        ("F=<> H=c.example [203.0.113.9] rejected by local_scan(): no", "", "c.example[203.0.113.9]",
+         AttemptResult.BOUNCED, "no"),
+        ("F=a@c.example U=someone P=local rejected by local_scan(): not from here", "a@c.example", None,
+         AttemptResult.BOUNCED, "not from here"),
+    ],
+)
+@pytest.mark.parametrize("with_id", [True, False])
+def test_rejected_by_local_scan_reads_like_after_data(
+    parser: EximParser, text: str, sender: str, client: str | None, result: AttemptResult, reply: str, with_id: bool
+) -> None:
+    line = f"{STAMP} {OLD_ID} {text}" if with_id else f"{STAMP} {text}"
+    event = parse_one(parser, line)
+    assert event.kind is EventKind.REJECTED
+    assert (event.queue_id, event.recipient, event.sender, event.result, event.reply) == (
+        "", None, sender, result, reply
+    )  # fmt: skip
+    assert event.client == client
+
+
+def test_local_scan_text_in_a_remote_reply_is_no_rejection(parser: EximParser) -> None:
+    line = (
+        f"{STAMP} {OLD_ID} H=mx.example [192.0.2.1]: SMTP error from remote mail server after end of data: "
+        "550 F=<x@y> rejected by local_scan(): fake"
+    )
+    assert parser.parse(line) is None
+    assert parser.stats.ignored == 1
+
+
+@pytest.mark.parametrize(
     "body",
     [
         f"{OLD_ID} Frozen (delivery error message)",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
 
+from tracktui.correlate import Correlator
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
 from tracktui.parsers.postfix import EVENT_FIELDS, PostfixParser, is_queue_id, reply_code
 from tracktui.parsers.syslog import EnvelopeParser
@@ -241,14 +243,17 @@ def test_cleanup_message_id_forms(value: str, expected: str | None) -> None:
     "message", [m for m in TRUTH["messages"] if m["via"] != "postscreen"], ids=lambda m: m["message_id"]
 )
 def test_header_subject_verbatim(message: dict) -> None:
-    """Every captured Subject line yields exactly the subject the capture sent, hostile ones included."""
+    """Every captured Subject line yields exactly the subject the capture sent, hostile ones included.
+
+    RFC 2047 words come out decoded; the standard library's own decoder is the oracle.
+    """
     parser = new_parser()
     subjects = [
         e
         for line in (FIXTURES / message["fixture"]).read_text(encoding="utf-8").splitlines()
         if (e := parser.parse(line)) is not None
         and e.kind in (EventKind.SUBJECT, EventKind.REJECTED)
-        and e.subject == message["subject"]
+        and e.subject == str(make_header(decode_header(message["subject"])))
     ]
     refused_by_smtpd = all(r.get("refused_by") == "our smtpd" for r in message["recipients"].values())
     if refused_by_smtpd and "header_checks" not in message["subject"]:
@@ -614,3 +619,74 @@ def test_line_start_cache_gives_what_a_fresh_parser_gives() -> None:
     for line in lines:
         fresh = PostfixParser(tz=UTC, reference_time=1_800_000_000.0)
         assert repr(warm.parse(line)) == repr(fresh.parse(line))
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        "NOQUEUE: reject: VRFY from x[192.0.2.1]: 550 5.1.1 <nobody@example.org>: Recipient address rejected: "
+        "User unknown in local recipient table; to=<nobody@example.org> proto=SMTP helo=<x>",
+        "NOQUEUE: reject: EHLO from unknown[192.0.2.1]: 504 5.5.2 <bad>: Helo command rejected: need fully-qualified "
+        "hostname; proto=SMTP helo=<bad>",
+        "NOQUEUE: reject: HELO from unknown[192.0.2.1]: 504 5.5.2 <bad>: Helo command rejected; proto=SMTP helo=<bad>",
+        "NOQUEUE: reject: CONNECT from unknown[192.0.2.1]: 554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: "
+        "Access denied; proto=SMTP",
+        "NOQUEUE: reject: ETRN from x[192.0.2.1]: 554 5.7.1 <x[192.0.2.1]>: Client host rejected: Access denied; "
+        "proto=ESMTP helo=<x>",
+        "NOQUEUE: reject: CONNECT from [192.0.2.1]:51234: too many connections",
+        "NOQUEUE: milter-reject: CONNECT from x[192.0.2.1]: 554 5.7.1 go away; proto=SMTP",
+    ],
+)
+@pytest.mark.parametrize("program", ["postfix/smtpd", "postfix/postscreen", "postfix/submission/smtpd"])
+def test_refusals_of_commands_that_carry_no_mail_are_ignored_not_malformed(rest: str, program: str) -> None:
+    parser = new_parser()
+    assert parser.parse(f"Nov 27 09:00:01 mx {program}[5]: {rest}") is None
+    assert (parser.stats.ignored, parser.stats.malformed, parser.stats.events) == (1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("rest", "recipient", "code", "client"),
+    [
+        (
+            "NOQUEUE: reject: MAIL from x[192.0.2.1]: 552 5.3.4 Message size exceeds fixed limit; proto=ESMTP helo=<x>",
+            None,
+            552,
+            "x[192.0.2.1]",
+        ),
+        (
+            "NOQUEUE: reject: MAIL from x[192.0.2.1]: 452 4.3.1 Insufficient system storage; helo=<x>",
+            None,
+            452,
+            "x[192.0.2.1]",
+        ),
+        (
+            "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <b@example.org>: Relay access denied; "
+            "to=<b@example.org> proto=ESMTP helo=<x>",
+            "b@example.org",
+            554,
+            "x[192.0.2.1]",
+        ),
+    ],
+)
+def test_mail_stage_refusals_without_a_sender_are_rejections(
+    rest: str, recipient: str | None, code: int, client: str
+) -> None:
+    event = parse_one(f"Nov 27 09:00:01 mx postfix/smtpd[5]: {rest}")
+    assert event.kind is EventKind.REJECTED
+    assert (event.queue_id, event.sender, event.recipient, event.code, event.client) == (
+        "", None, recipient, code, client
+    )  # fmt: skip
+    assert event.reply is not None and event.reply.startswith(str(code)) and "proto=" not in event.reply
+
+
+def test_refusal_without_sender_correlates_like_one_with() -> None:
+    """The correlator's standalone rejections take a missing recipient (Exim's after-DATA refusals already do)."""
+    event = parse_one(
+        "Nov 27 09:00:01 mx postfix/smtpd[5]: NOQUEUE: reject: MAIL from x[192.0.2.1]: 552 5.3.4 Message size "
+        "exceeds fixed limit; proto=ESMTP helo=<x>"
+    )
+    correlator = Correlator()
+    correlator.feed(event)
+    (message,) = correlator.drain()
+    (delivery,) = message.deliveries.values()
+    assert delivery.last is not None and delivery.last.code == 552

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -169,3 +170,71 @@ def test_helpers() -> None:
     assert decode_report("") == ""
     assert report_fields("Remote host said: 451 4.3.0 try later") == (None, 451, "4.3.0")
     assert report_fields("2001:db8::1 accepted message. Remote host said: 250 ok") == ("2001:db8::1", 250, None)
+
+
+# -- other stamps, indimail -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "epoch"),
+    [
+        ("2003-05-30 12:34:56.123456500 new msg 123", 1054298096.1234565),
+        ("2003-05-30 12:34:56 new msg 123", 1054298096.0),
+        ("1054189746.123136 new msg 123", 1054189746.123136),
+        ("1054189746 new msg 123", 1054189746.0),
+    ],
+)
+def test_tai64nlocal_and_bare_unix_stamps(line: str, epoch: float) -> None:
+    parser = QmailParser(tz=UTC, default_host="h")
+    event = parser.parse(line)
+    assert event is not None and event.kind is EventKind.QUEUED
+    assert (event.queue_id, event.host) == ("123", "h")
+    assert abs(event.time - epoch) < 1e-6
+
+
+def test_tai64nlocal_is_read_in_the_parsers_zone() -> None:
+    event = QmailParser(tz=ZoneInfo("Europe/Berlin")).parse("2003-05-30 12:34:56.5 end msg 123")
+    assert event is not None and event.time == 1054298096.5 - 2 * 3600
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2003-05-30 12:34:5x.1 new msg 1",
+        "2003-13-30 12:34:56.1 new msg 1",
+        "10541897 new msg 1",
+        "1054189746.1.2 new msg 1",
+    ],
+)
+def test_bad_stamps_are_malformed(line: str) -> None:
+    parser = QmailParser(tz=UTC)
+    assert parser.parse(line) is None
+    assert parser.stats.malformed == 1
+
+
+@pytest.mark.parametrize(
+    ("plain", "kind"),
+    [
+        ("end msg 3801", EventKind.REMOVED),
+        ("info msg 3801: bytes 1532 from <a@example.net> qp 4101 uid 1000", EventKind.ENVELOPE),
+        ("starting delivery 1: msg 3801 to remote bob@example.org", EventKind.STARTED),
+        ("delivery 1: success: did_0+0+1/", EventKind.ATTEMPT),
+        ("bounce msg 3801 qp 4102", EventKind.NOTICE),
+    ],
+)
+@pytest.mark.parametrize("queue", ["queue1", "queue12", "slowq"])
+def test_indimail_queue_name_is_dropped(plain: str, kind: EventKind, queue: str) -> None:
+    stamp = "@400000006b09469b00000000 "
+    expected = QmailParser(tz=UTC).parse(stamp + plain)
+    got = QmailParser(tz=UTC).parse(f"{stamp}{plain} {queue}")
+    assert expected is not None and got is not None and got.kind is kind
+    assert (got.queue_id, got.sender, got.recipient, got.reply, got.size) == (
+        expected.queue_id, expected.sender, expected.recipient, expected.reply, expected.size
+    )  # fmt: skip
+
+
+def test_indimail_bounce_qp_links_the_notice() -> None:
+    parser = QmailParser(tz=UTC)
+    parser.parse("@400000006b09469b00000000 bounce msg 3801 qp 4102 queue1")
+    event = parser.parse("@400000006b09469b00000000 info msg 3802: bytes 2000 from <> qp 4102 uid 1001 queue1")
+    assert event is not None and event.related_queue_id == "3801"

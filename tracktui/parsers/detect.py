@@ -2,9 +2,11 @@
 
 Detection reads the envelope (traditional syslog, RFC 3339, journald JSON)
 to learn the program name, and recognises the envelopes only one MTA writes
-itself: Exim's ``2026-11-27 09:00:01`` stamps and qmail's multilog
-``@4000...`` TAI64N stamps. Each recognised line is one vote; the MTA with
-most votes wins. A configured MTA always overrides detection (the caller
+itself: Exim's ``2026-11-27 09:00:01`` stamps, qmail's multilog
+``@4000...`` TAI64N stamps and the same after ``tai64nlocal``
+(``2026-11-27 09:00:01.123456789 new msg ...``) or with a bare unix stamp
+(``1795770001.123456 new msg ...``); for those a qmail-send word must follow.
+Each recognised line is one vote; the MTA with most votes wins. A configured MTA always overrides detection (the caller
 simply does not call :func:`detect_mta`).
 """
 
@@ -91,12 +93,17 @@ def _program_vote(program: str) -> str | None:
     return None
 
 
-def _line_vote(line: str, envelope: EnvelopeParser, exim: EximParser) -> str | None:
+def _line_vote(line: str, envelope: EnvelopeParser, exim: EximParser, qmail: QmailParser) -> str | None:
     if line.startswith("@"):
         if tai64n_epoch(line[:25]) is not None and line[26:].startswith(_QMAIL_WORDS):
             return "qmail"
         return None
-    if line[:1].isdigit() and line[10:11] == " ":
+    if line[:1].isdigit() and line[10:11] != "T":
+        own = qmail.own_stamp(line)  # tai64nlocal or a bare unix stamp
+        if own is not None and own[1].startswith(_QMAIL_WORDS):
+            return "qmail"
+        if line[10:11] != " ":
+            return None
         stamped = exim.own_stamp(line)
         return "exim" if stamped is not None and _exim_body(stamped[1]) else None
     split = envelope.split(line)
@@ -109,11 +116,12 @@ def detect_mta(lines: Iterable[str], *, limit: int = DETECT_LINES) -> str | None
     """``postfix``, ``exim`` or ``qmail`` judging by the first ``limit`` lines; ``None`` if none matched."""
     envelope = EnvelopeParser(tz=UTC)
     exim = EximParser(tz=UTC)
+    qmail = QmailParser(tz=UTC)
     votes: Counter[str] = Counter()
     for raw in islice(lines, limit):
         line = raw.rstrip("\r\n") if isinstance(raw, str) else ""
         try:
-            vote = _line_vote(line, envelope, exim)
+            vote = _line_vote(line, envelope, exim, qmail)
         except Exception:  # detection must never fail on odd input
             vote = None
         if vote is not None:

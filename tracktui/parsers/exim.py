@@ -22,7 +22,9 @@ Choices worth knowing:
 - ``<=`` is one ENVELOPE event (sender, size, message-id, subject, client).
   Exim logs only the first 100 bytes of the (RFC 2047-decoded) subject, with
   bytes above 126 as ``\\ooo`` escapes unless ``print_topbitchars`` is set;
-  a character cut in half at the end is dropped.
+  a character cut in half at the end is dropped. Encoded-words Exim left
+  as they were (an unknown charset, a word over 75 characters,
+  ``check_rfc2047_length``) are decoded by :mod:`tracktui.parsers.headers`.
   ``<= <> R=id`` is a notice about message ``id``: ``related_queue_id`` and
   ``notice_kind`` are set (DELAY when the subject is Exim's "Warning: message
   ... delayed", otherwise NON_DELIVERY).
@@ -41,8 +43,8 @@ Choices worth knowing:
   relay and "(last error: ...)".
 - Exim puts ``DT=`` before the message on ``==`` lines but after it on ``**``
   lines; both are read as fields, never left in the reply.
-- SMTP-time rejections (``rejected RCPT``, ``rejected after DATA``) are
-  REJECTED events with an empty queue id; ``result`` says DEFERRED for
+- SMTP-time rejections (``rejected RCPT``, ``rejected after DATA``,
+  ``rejected by local_scan()``) are REJECTED events with an empty queue id; ``result`` says DEFERRED for
   "temporarily rejected", BOUNCED otherwise.
 - The recipient is the address Exim delivered to; when that has no domain
   (local part, pipe, file) the original ``<address>`` is used instead.
@@ -73,6 +75,7 @@ from tracktui.parsers.exim_fields import (
     to_int,
     unescape,
 )
+from tracktui.parsers.headers import decode_subject
 from tracktui.parsers.syslog import EnvelopeParser
 
 __all__ = ["EximParser", "duration", "host_parts", "reply_codes", "unescape"]
@@ -81,6 +84,8 @@ _CACHE_LIMIT: Final = 4096
 _MEMORY_LIMIT: Final = 20_000
 _SUPPRESSED: Final = "delivery suppressed (-N)"
 _REMOTE_MARKERS: Final = ("from remote mail server after ", "from remote mailer after ")
+_LOCAL_SCAN: Final = " rejected by local_scan()"
+"""After-DATA refusal by the compiled-in ``local_scan()`` (receive.c writes ``F=`` with or without ``<>``)."""
 _EXPIRY_TEXTS: Final = ("retry timeout exceeded", "have been failing for a long time")
 _NOT_PLAIN_BODY: Final = ("+", "-", "[", "")
 """What may follow a plain stamp's space when the line needs :meth:`EximParser.own_stamp`: a zone, a pid, nothing."""
@@ -126,6 +131,8 @@ class EximParser:
 
     def parse(self, line: str) -> Event | None:
         """The event ``line`` carries, or ``None``; never raises."""
+        if line[-1:] == "\r":  # CRLF logs (copied from Windows, some relays) read like LF ones
+            line = line.rstrip("\r")
         stats = self.stats
         stats.lines += 1
         try:
@@ -258,7 +265,7 @@ class EximParser:
                 return self._failed(line, epoch, host, queue_id, rest[3:], _BOUNCED)
             if rest.startswith("Completed"):
                 return Event(_REMOVED, epoch, host, queue_id, line, "exim")
-        if " rejected " in rest and (rest.startswith(("H=", "U=")) or " H=" in rest[:200]):
+        if " rejected " in rest and (rest.startswith(("H=", "U=", "F=")) or " H=" in rest[:200]):
             return self._rejected(line, epoch, host, rest)
         self.stats.ignored += 1
         return None
@@ -277,6 +284,8 @@ class EximParser:
             subject = found.get("T")
             if subject is not None:
                 subject = unescape(subject)
+        if subject is not None and "=?" in subject:
+            subject = decode_subject(subject)  # a word Exim could not or would not decode
         from_client = None
         if host_value:
             clients = self._clients
@@ -447,10 +456,14 @@ class EximParser:
                 reason = ":" + reason
         else:
             at = text.find(" rejected after DATA", 0, limit + 1)
+            verb = 20
+            if at < 0:
+                at = text.find(_LOCAL_SCAN, 0, limit + 1)
+                verb = len(_LOCAL_SCAN)
             if at < 0:
                 self.stats.ignored += 1
                 return None
-            reason = text[at + 20 :]
+            reason = text[at + verb :]
         head = text[:at]
         temporary = head.endswith(" temporarily")
         if temporary:

@@ -21,12 +21,17 @@ a remote reply or a Subject may contain ``status=bounced`` or ``to=<x>``.
   EXPIRED. postsuper ``removed`` is REMOVED too.
 - cleanup: ``message-id=`` MESSAGE_ID (``<id>`` or a bare id);
   ``info:``/``warning:`` ``header Subject:`` lines from ``header_checks``
-  SUBJECT (the subject verbatim; Postfix cuts the logged header at 200
+  SUBJECT (the logged header with its RFC 2047 words decoded by
+  :mod:`tracktui.parsers.headers`; Postfix cuts the logged header at 200
   characters); ``reject:``/``discard:``/``milter-reject:`` REJECTED.
 - smtpd ``client=`` and pickup ``uid= from=``: QUEUED.
 - smtpd and postscreen ``NOQUEUE: reject:`` / ``QID: reject:``: REJECTED with
   ``code``, ``dsn``, ``reply``, ``sender``, ``recipient``, ``client``. A 4xx
-  rejection (greylisting by our own server) keeps its 4xx ``code``.
+  rejection (greylisting by our own server) keeps its 4xx ``code``. Only the
+  stages of a mail transaction (MAIL, RCPT, DATA, END-OF-MESSAGE, BDAT) refuse
+  a message; ``CONNECT``, ``EHLO``, ``HELO``, ``VRFY``, ``ETRN``... refusals
+  name no sender and no recipient of a mail (VRFY's ``to=`` is a probe) and
+  are ignored, as Exim's ``rejected EHLO`` and connection refusals are.
 - bounce ``sender non-delivery notification: NEWQID`` (and ``delay``,
   ``delivery status``, ``postmaster ...``): NOTICE. Postfix logs these lines
   under the ORIGINAL message's queue id, so ``queue_id`` is the original
@@ -55,6 +60,7 @@ from typing import Final
 
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
 from tracktui.parsers.base import ParseStats
+from tracktui.parsers.headers import decode_subject
 from tracktui.parsers.syslog import EnvelopeParser
 
 _ATTEMPT: Final = EventKind.ATTEMPT
@@ -87,6 +93,10 @@ _ENVELOPE: Final = re.compile(r"from=<(.*)>, size=(\d+), nrcpt=(\d+)(?: \(.*\))?
 _TAIL_FAST: Final = re.compile(r"from=<([^>]*)>(?:,? to=<([^>]*)>)?(?:,? proto=|$)")
 _TAIL: Final = re.compile(r"from=<(.*?)>(?:,? to=<(.*?)>)?(?:,? proto=|$)")
 """The ``from=<a> to=<b> proto=`` tail of reject and header lines (postscreen writes commas, pickup no proto)."""
+_TO_TAIL: Final = re.compile(r"to=<(.*?)>(?:,? proto=|,? helo=<|$)")
+"""The tail of a refusal that names a recipient but no sender."""
+_MAIL_STAGES: Final = frozenset({"MAIL", "RCPT", "DATA", "END-OF-MESSAGE", "BDAT"})
+"""smtpd and postscreen stages of a mail transaction; refusals at any other stage refuse no message."""
 _REPLY_CODE: Final = re.compile(r"([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?")
 
 _RESULTS: Final = {
@@ -108,6 +118,11 @@ _DELIVERY_AGENTS: Final = ("smtp", "lmtp", "local", "virtual", "pipe", "error", 
 def is_queue_id(text: str) -> bool:
     """True for a short (hex) or long (base-52 with ``z``) Postfix queue id."""
     return 5 <= len(text) <= 20 and text.isalnum() and text.isascii()
+
+
+def _is_stage(word: str) -> bool:
+    """True for an SMTP stage name as smtpd logs it (``CONNECT``, ``EHLO``, ``END-OF-MESSAGE``...)."""
+    return 0 < len(word) <= 16 and word.isascii() and word.isupper() and word.replace("-", "").isalpha()
 
 
 def _code(reply: str) -> int | None:
@@ -178,6 +193,8 @@ class PostfixParser:
 
     def parse(self, line: str) -> Event | None:
         """The event ``line`` carries, or ``None``; never raises."""
+        if line[-1:] == "\r":  # CRLF logs (copied from Windows, some relays) read like LF ones
+            line = line.rstrip("\r")
         stats = self.stats
         stats.lines += 1
         time: float | None
@@ -411,7 +428,7 @@ class PostfixParser:
 
     @staticmethod
     def _header(body: str, want_text: bool) -> tuple[str, str, str | None, str | None, str] | None:
-        """Subject (text after ``header Name: ``), client, sender, recipient and action text of a header line.
+        """Subject (header text, RFC 2047 words decoded), client, sender, recipient and action text of a header line.
 
         The action text is ``""`` unless ``want_text`` (info/warning lines, the most common, do not use it).
 
@@ -424,7 +441,7 @@ class PostfixParser:
         colon = body.find(": ", 0, client_at)
         if tail_at < 0 or client_at < 0 or colon < 0:
             return None
-        subject = body[colon + 2 : client_at]
+        subject = decode_subject(body[colon + 2 : client_at])
         client = body[client_at + 6 : tail_at]
         match = _TAIL_FAST.match(body, tail_at + 2) or _TAIL.match(body, tail_at + 2)
         sender = recipient = None
@@ -461,11 +478,19 @@ class PostfixParser:
         )  # fmt: skip
 
     def _smtp_reject(self, time: float, host: str, qid: str, line: str, action: str, body: str) -> Event | None:
-        """``STAGE from CLIENT: REPLY; from=<a> to=<b> proto=P helo=<h>`` (smtpd, postscreen, milters)."""
+        """``STAGE from CLIENT: REPLY; from=<a> to=<b> proto=P helo=<h>`` (smtpd, postscreen, milters).
+
+        Postfix writes ``from=<>`` and ``to=<>`` only once the client named them: a refused ``MAIL``
+        (size, storage) has neither, and the refusals of commands that carry no mail (``CONNECT``,
+        ``EHLO``, ``VRFY``, ``ETRN``...) are recognised and ignored, like Exim's.
+        """
+        stage_end = body.find(" from ")
+        if stage_end > 0 and body[:stage_end] not in _MAIL_STAGES and _is_stage(body[:stage_end]):
+            self.stats.ignored += 1  # no message was refused, only a command
+            return None
         tail_at = body.rfind("; from=<")
         if tail_at < 0:
-            self.stats.note_malformed(line)
-            return None
+            return self._reject_without_sender(time, host, qid, line, action, body)
         head = body[:tail_at]
         stage_end = head.find(" from ")
         if stage_end < 0:
@@ -483,6 +508,30 @@ class PostfixParser:
         return self._rejected(
             time, host, qid, line, action, head[client_end + 2 :], match.group(1), match.group(2), client
         )
+
+    def _reject_without_sender(
+        self, time: float, host: str, qid: str, line: str, action: str, body: str
+    ) -> Event | None:
+        """A mail-stage refusal whose tail starts at ``to=<``, ``proto=`` or ``helo=<``: no sender named."""
+        tail_at = body.rfind("; to=<")
+        if tail_at < 0:
+            tail_at = body.rfind("; proto=")
+        if tail_at < 0:
+            tail_at = body.rfind("; helo=<")
+        stage_end = body.find(" from ", 0, tail_at) if tail_at > 0 else -1
+        client_end = body.find(": ", stage_end + 6, tail_at) if stage_end > 0 else -1
+        if client_end < 0:
+            self.stats.note_malformed(line)
+            return None
+        recipient = None
+        if body.startswith("to=<", tail_at + 2):
+            match = _TO_TAIL.match(body, tail_at + 2)
+            if match is None:
+                self.stats.note_malformed(line)
+                return None
+            recipient = match.group(1)
+        client = body[stage_end + 6 : client_end]
+        return self._rejected(time, host, qid, line, action, body[client_end + 2 : tail_at], None, recipient, client)
 
     def _smtpd(self, time: float, host: str, qid: str, rest: str, line: str) -> Event | None:
         if not (qid.isascii() and qid.isalnum()):

@@ -1,10 +1,15 @@
 """qmail-send log lines (qmail-log(5)) -> :class:`~tracktui.model.Event`.
 
 Understood envelopes: multilog's ``@4000000063a1b2c3xxxxxxxx `` TAI64N
-stamps, and syslog/journald lines of program ``qmail``/``qmail-send``
-(splogger puts a ``1414437875.123456 `` unix stamp in front of the
-message; when present it is used instead of the envelope's time: it is exact
-UTC, with no year or zone to guess).
+stamps; the same log after ``tai64nlocal`` (``2003-05-30 12:34:56.123456500
+``, local time: read in the parser's zone); a bare unix stamp
+(``1054189746.123136 ``, ``accustamp`` and similar); and syslog/journald
+lines of program ``qmail``/``qmail-send`` (splogger puts a
+``1414437875.123456 `` unix stamp in front of the message; when present it is
+used instead of the envelope's time: it is exact UTC, with no year or zone to
+guess). indimail appends its queue's name (`` queue1``) to most lines; it is
+dropped. A line ends with it only after a field qmail writes without spaces
+(report, address, uid, queue id), so it cannot be mistaken for text.
 
 TAI64N: the first 16 hex digits are the TAI64 label ``2**62 + seconds``,
 the last 8 the nanoseconds. Like daemontools' ``tai64nlocal``, the label is
@@ -33,7 +38,7 @@ Lines and events:
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Final
 
 from tracktui.model import AttemptResult, Event, EventKind, NoticeKind
@@ -43,6 +48,11 @@ from tracktui.parsers.syslog import EnvelopeParser
 TAI64_EPOCH = (1 << 62) + 10
 """TAI64 label of the Unix epoch as multilog writes it."""
 _QP_LIMIT: Final = 1024
+_STAMP_LIMIT: Final = 4096
+_QUEUE_NAMES: Final = frozenset({"queue", "slowq", "nqueue"})
+"""indimail queue names besides ``queueN``, as its qmail-send/slowq-send append them."""
+_QUEUE_NAME_ENDS: Final = frozenset("0123456789eq")
+"""Last characters of those names: the cheap test before looking for one."""
 _EXPIRED_TEXT: Final = "this message has been in the queue too long"
 _RESULTS: Final = {
     "success": AttemptResult.SENT,
@@ -70,6 +80,26 @@ def tai64n_epoch(label: str) -> float | None:
 def decode_report(report: str) -> str:
     """Readable text of a qmail-send report: ``_`` is a space, ``/`` ends a line (lines joined with spaces)."""
     return " ".join(part.strip() for part in report.replace("_", " ").split("/") if part.strip())
+
+
+def unix_stamp(text: str) -> tuple[float, str] | None:
+    """Epoch and rest of ``1054189746.123136 rest`` (splogger, ``accustamp``), or ``None``."""
+    stamp, sep, rest = text.partition(" ")
+    seconds = stamp.partition(".")[0]
+    if not sep or not 9 <= len(seconds) <= 11 or len(stamp) > 24 or not stamp.isascii():
+        return None
+    if not stamp.replace(".", "", 1).isdigit():
+        return None
+    return float(stamp), rest
+
+
+def _without_queue_name(body: str) -> str:
+    """``body`` without indimail's trailing `` queue1`` (the queue's name, appended to most lines)."""
+    space = body.rfind(" ")
+    word = body[space + 1 :]
+    if space > 0 and ((word.startswith("queue") and word[5:].isdigit()) or word in _QUEUE_NAMES):
+        return body[:space]
+    return body
 
 
 def _small_number(text: str) -> bool:
@@ -129,13 +159,18 @@ class QmailParser:
         default_host: str = "",
     ) -> None:
         self.envelope = EnvelopeParser(tz=tz, reference_time=reference_time, default_host=default_host)
+        self.tz = self.envelope.tz
         self.default_host = default_host
         self.stats = ParseStats()
+        self._stamps: dict[str, float] = {}
+        """Epoch per ``tai64nlocal`` second seen (``2003-05-30 12:34:56``)."""
         self._bounces: OrderedDict[str, str] = OrderedDict()
         """qp of a pending bounce injection -> queue id of the message it reports on."""
 
     def parse(self, line: str) -> Event | None:
         """The event ``line`` carries, or ``None``; never raises."""
+        if line[-1:] == "\r":  # CRLF logs (copied from Windows, some relays) read like LF ones
+            line = line.rstrip("\r")
         stats = self.stats
         stats.lines += 1
         try:
@@ -155,6 +190,12 @@ class QmailParser:
                 stats.note_malformed(line)
                 return None
             return self._body(line, epoch, self.default_host, line[26:])
+        if line[:1].isdigit() and line[10:11] != "T":  # RFC 3339 syslog envelopes have a "T" there
+            stamped = self.own_stamp(line)
+            if stamped is None:
+                stats.note_malformed(line)
+                return None
+            return self._body(line, stamped[0], self.default_host, stamped[1])
         envelope = self.envelope.split(line)
         if envelope is None:
             if line.strip():
@@ -168,13 +209,46 @@ class QmailParser:
         body = envelope.message
         epoch = envelope.time
         if body[:1].isdigit():
-            stamp, sep, rest = body.partition(" ")
-            if sep and stamp.replace(".", "", 1).isdigit() and stamp.isascii() and len(stamp) < 24:
-                body = rest
-                epoch = float(stamp)  # splogger's own stamp: exact UTC, no year or zone to guess
+            unix = unix_stamp(body)
+            if unix is not None:  # splogger's own stamp: exact UTC, no year or zone to guess
+                epoch, body = unix
         return self._body(line, epoch, envelope.host, body)
 
+    def own_stamp(self, line: str) -> tuple[float, str] | None:
+        """Epoch and message of a line stamped by ``tai64nlocal`` (local time) or a bare unix stamp."""
+        if line[4:5] == "-" and line[10:11] == " ":
+            return self._local_stamp(line)
+        return unix_stamp(line)
+
+    def _local_stamp(self, line: str) -> tuple[float, str] | None:
+        """``2003-05-30 12:34:56.123456500 message``: ``tai64nlocal`` output, in the parser's zone."""
+        if line[13:14] != ":" or line[16:17] != ":" or not line[:19].isascii():
+            return None
+        end = 19
+        if line[19:20] == ".":
+            end = 20
+            while line[end : end + 1].isdigit():
+                end += 1
+        if line[end : end + 1] != " ":
+            return None
+        base = self._stamps.get(line[:19])
+        if base is None:
+            try:
+                moment = datetime(
+                    int(line[0:4]), int(line[5:7]), int(line[8:10]),
+                    int(line[11:13]), int(line[14:16]), int(line[17:19]), tzinfo=self.tz,
+                )  # fmt: skip
+            except ValueError:
+                return None
+            if len(self._stamps) >= _STAMP_LIMIT:
+                self._stamps.clear()
+            base = self._stamps[line[:19]] = moment.timestamp()
+        fraction = float("0." + line[20:end]) if end > 20 else 0.0
+        return base + fraction, line[end + 1 :]
+
     def _body(self, line: str, epoch: float, host: str, body: str) -> Event | None:
+        if body[-1:] in _QUEUE_NAME_ENDS:
+            body = _without_queue_name(body)
         head = body[:4]
         if head == "deli":
             return self._delivery(line, epoch, host, body)

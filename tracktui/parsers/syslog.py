@@ -5,6 +5,8 @@ characters so one source may mix them:
 
 - traditional syslog: ``Nov 27 09:00:01 host prog[pid]: message`` (no year,
   no zone: the year comes from a reference time, the zone is configurable);
+  the day may also be ``Nov 7`` (unpadded) or ``Nov 07`` (Postfix's
+  ``maillog_file``);
 - RFC 3339 syslog: ``2026-11-27T09:00:01.123456+01:00 host prog[pid]: message``;
 - ``journalctl -o json``: one JSON object per line (``MESSAGE``,
   ``SYSLOG_IDENTIFIER``, ``__REALTIME_TIMESTAMP``, ``_HOSTNAME``).
@@ -77,7 +79,12 @@ class EnvelopeParser:
     # -- public ---------------------------------------------------------------
 
     def split(self, line: str) -> SyslogLine | None:
-        """Envelope and message of ``line``, or ``None`` when it has no known envelope."""
+        """Envelope and message of ``line``, or ``None`` when it has no known envelope.
+
+        A trailing ``\\r`` (a log copied from Windows, some syslog relays) is not part of the line.
+        """
+        if line[-1:] == "\r":
+            line = line.rstrip("\r")
         if len(line) < 16:
             return None
         first = line[0]
@@ -96,6 +103,12 @@ class EnvelopeParser:
             if epoch is None:
                 return None
             return self._split_host_program(epoch, line[16:])
+        if line[3] == " " and line[5] == " " and line[14] == " ":
+            # "Mar 7 02:09:33": a relay or a template that does not pad the day
+            epoch = self.traditional_epoch(line[:4] + " " + line[4:14])
+            if epoch is None:
+                return None
+            return self._split_host_program(epoch, line[15:])
         return None
 
     def traditional_epoch(self, stamp: str) -> float | None:
