@@ -220,3 +220,29 @@ def test_direction_filter(tmp_path: Path, cache_url: str) -> None:
     inbound = rows(cache, Filter(statuses=frozenset(Status), directions=frozenset({"inbound"})))
     assert [r.queue_id for r in outbound] == ["1A2B3C4D5E"]
     assert [r.queue_id for r in inbound] == [""]
+
+
+def test_the_story_names_every_hop(tmp_path: Path, cache_url: str) -> None:
+    from tracktui.journeys.story import journey_story
+
+    sync(tmp_path, cache_url, "mail.log", INTO_FILTER + REINJECTED)
+    (row,) = rows(cache_url)
+    with Cache.open(cache_url) as opened:
+        story = journey_story(opened.hops(row.delivery_id), client=row.client, clock=lambda t: "T")
+    assert story == (
+        "Accepted from mail.remote.example[203.0.113.5] as 1A2B3C4D5E on mx → handed to 127.0.0.1[127.0.0.1]:10024 "
+        "at T → reinjected as 6F7E8D9C0B → refused by mx.example.net[198.51.100.7]:25 at T: host mx.example.net"
+        "[198.51.100.7] said: 550 5.1.1 <user01@example.com>: user unknown (in reply to RCPT TO command)."
+    )
+
+
+def test_the_story_of_a_greylisted_journey(tmp_path: Path, cache_url: str) -> None:
+    from tracktui.journeys.story import journey_story
+
+    sync(tmp_path, cache_url, "mail.log", [GREYLISTED, *GREYLIST_RETRY])
+    (row,) = rows(cache_url)
+    with Cache.open(cache_url) as opened:
+        story = journey_story(opened.hops(row.delivery_id), client=row.client, clock=lambda t: "T")
+    assert story.startswith("Turned away for now at T (450 4.7.1 <carol@example.com>: Recipient address rejected")
+    assert story.endswith("→ accepted from mail.friend.example[198.51.100.21] as 7A7A7A7A7A on mx → delivered into "
+                          "the mailbox (mx.example.com[private/dovecot-lmtp]) at T.")

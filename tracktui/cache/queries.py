@@ -30,6 +30,7 @@ Queue ids match exactly; a Message-ID matches with or without its ``<>``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import peewee as pw
@@ -258,9 +259,17 @@ class Reader:
             counts[CODE_TO_STATUS[code]] += int(n)
         return counts
 
+    def count_by_direction(self, flt: Filter) -> dict[str, int]:
+        """Matches per direction under every field of ``flt`` except ``directions`` (the form's choice)."""
+        out: dict[str, int] = {}
+        for direction in Direction:
+            counts = self.count_by_status(replace(flt, directions=frozenset({direction.value})))
+            out[direction.value] = sum(n for status, n in counts.items() if status in flt.statuses)
+        return out
+
     def message_deliveries(self, message_key: int, flt: Filter | None) -> list[DeliveryRow]:
         terms, params = self.bound(flt)
-        where = " AND ".join([f"message_key = {self.p}", *terms])
+        where = " AND ".join([f"message_key = {self.p}", "status >= 0", *terms])
         sql = f"SELECT {ROW_COLUMNS} FROM deliveries WHERE {where} ORDER BY recipient_lc, id"
         return [to_delivery_row(r) for r in self.db.execute_sql(sql, [message_key, *params]).fetchall()]
 
@@ -272,7 +281,7 @@ class Reader:
             guard = f" AND EXISTS (SELECT 1 FROM deliveries WHERE message_key = {self.p} AND {' AND '.join(terms)})"
         sql = (
             f"SELECT {ROW_COLUMNS} FROM deliveries WHERE message_key IN "
-            f"(SELECT id FROM messages WHERE notice_of_key = {self.p}){guard} ORDER BY time, id"
+            f"(SELECT id FROM messages WHERE notice_of_key = {self.p}) AND status >= 0{guard} ORDER BY time, id"
         )
         args = [message_key, message_key, *params] if terms else [message_key]
         return [to_delivery_row(r) for r in self.db.execute_sql(sql, args).fetchall()]

@@ -210,6 +210,11 @@ class Cache:
         with self._conn():
             return self._reader.count_by_status(flt)
 
+    def count_by_direction(self, flt: Filter) -> dict[str, int]:
+        """Matches per direction (``outbound``/``inbound``/``local``) under every other field of ``flt``."""
+        with self._conn():
+            return self._reader.count_by_direction(flt)
+
     def iter_deliveries(self, flt: Filter, *, page_size: int = 1000) -> Iterator[DeliveryRow]:
         """Every match, newest first, fetched page by page (no connection held between pages)."""
         after: PageCursor | None = None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tracktui.model import AttemptRow, DeliveryRow, Filter, Page, Status
+from tracktui.model import AttemptRow, DeliveryRow, Filter, HopRow, Page, Status
 
 if TYPE_CHECKING:
     from tracktui.cache import Cache
@@ -43,10 +43,11 @@ class PageLoaded(Message):
 class CountsLoaded(Message):
     """Deliveries per status under the current filter's other fields."""
 
-    def __init__(self, generation: int, counts: dict[Status, int]) -> None:
+    def __init__(self, generation: int, counts: dict[Status, int], directions: dict[str, int] | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.counts = counts
+        self.directions = directions
 
 
 class NewerRows(Message):
@@ -72,10 +73,20 @@ class RecipientsLoaded(Message):
 class AttemptsLoaded(Message):
     """Every attempt of one delivery, oldest first."""
 
-    def __init__(self, delivery_id: int, attempts: list[AttemptRow]) -> None:
+    def __init__(self, delivery_id: int, attempts: list[AttemptRow], hops: list[HopRow] | None = None) -> None:
         super().__init__()
         self.delivery_id = delivery_id
         self.attempts = attempts
+        self.hops = hops or []
+
+
+class HopsLoaded(Message):
+    """The legs of one journey, oldest first."""
+
+    def __init__(self, delivery_id: int, hops: list[HopRow]) -> None:
+        super().__init__()
+        self.delivery_id = delivery_id
+        self.hops = hops
 
 
 class RawLinesLoaded(Message):

@@ -15,7 +15,7 @@ from email.header import decode_header, make_header
 
 from rich.text import Text
 
-from tracktui.model import AttemptResult, AttemptRow, DeliveryRow, Status
+from tracktui.model import AttemptResult, AttemptRow, DeliveryRow, HopRow, Status
 from tracktui.textsafe import sanitize
 
 STATUS_MARKS: dict[Status, tuple[str, str]] = {
@@ -104,8 +104,13 @@ def recipient_label(row: DeliveryRow) -> Text:
     label = mark(row.status)
     label.append(" ")
     label.append(safe(row.recipient, limit=MAX_LABEL) or "null", style="cyan")
+    if row.final_recipient and row.final_recipient.lower() != row.recipient.lower():
+        label.append(" → ")
+        label.append(safe(row.final_recipient, limit=MAX_LABEL), style="cyan")
     label.append(f"  {STATUS_WORDS[row.status]}", style="dim")
-    if row.attempt_count > 1:
+    if row.hop_count > 1:
+        label.append(f" ({row.hop_count} hops)", style="dim")
+    elif row.attempt_count > 1:
         label.append(f" ({row.attempt_count} attempts)", style="dim")
     return label
 
@@ -133,6 +138,16 @@ def attempt_label(attempt: AttemptRow, tz: tzinfo) -> Text:
     if reply:
         label.append(": ")
         label.append(reply)
+    return label
+
+
+def hop_label(hop: HopRow, tz: tzinfo) -> Text:
+    """``→ hop mx 1A2B3C4D5E 10:00:01 127.0.0.1[127.0.0.1]:10024``: one leg of a journey."""
+    label = mark(hop.status)
+    label.append(" hop ", style="dim")
+    label.append(safe(hop.host, limit=MAX_LABEL) or "?", style="bold")
+    label.append(f" {safe(hop.queue_id, limit=MAX_LABEL) or 'refused at SMTP'} {local_time(hop.time, tz)} ")
+    label.append(safe(hop.relay, limit=MAX_LABEL) or "no relay")
     return label
 
 

@@ -27,6 +27,7 @@ from tracktui.tui.render import safe
 from tracktui.tui.widgets.delivery_tree import (
     AttemptData,
     DeliveryTree,
+    HopData,
     MessageData,
     PlaceholderData,
     RecipientData,
@@ -101,7 +102,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def _counts(self, generation: int, flt: Filter) -> None:
         assert self.cache is not None
-        self.post_message(msg.CountsLoaded(generation, self.cache.count_by_status(flt)))
+        counts = self.cache.count_by_status(flt)
+        self.post_message(msg.CountsLoaded(generation, counts, self.cache.count_by_direction(flt)))
 
     @work(thread=True, exclusive=True, group="newer", exit_on_error=False)
     def _newer(self, generation: int, flt: Filter, top_time: float, top_id: int) -> None:
@@ -119,7 +121,13 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="children", exit_on_error=False, name="attempts")
     def _attempts(self, delivery_id: int) -> None:
         assert self.cache is not None
-        self.post_message(msg.AttemptsLoaded(delivery_id, self.cache.attempts(delivery_id)))
+        self.post_message(msg.AttemptsLoaded(delivery_id, self.cache.attempts(delivery_id),
+                                             self.cache.hops(delivery_id)))
+
+    @work(thread=True, group="children", exit_on_error=False, name="hops")
+    def _hops(self, delivery_id: int) -> None:
+        assert self.cache is not None
+        self.post_message(msg.HopsLoaded(delivery_id, self.cache.hops(delivery_id)))
 
     @work(thread=True, exclusive=True, group="raw", exit_on_error=False)
     def _raw_lines(self, message_key: int, title: str) -> None:
@@ -242,7 +250,7 @@ class MainScreen(Screen[None]):
     def on_counts_loaded(self, message: msg.CountsLoaded) -> None:
         if message.generation != self.generation:
             return
-        self.query_one(FilterForm).set_counts(message.counts)
+        self.query_one(FilterForm).set_counts(message.counts, message.directions)
         self.counts = message.counts
         self._show_info()
 
@@ -282,7 +290,18 @@ class MainScreen(Screen[None]):
         self.query_one(DeliveryTree).fill_recipients(message.message_key, message.rows, message.notices)
 
     def on_attempts_loaded(self, message: msg.AttemptsLoaded) -> None:
-        self.query_one(DeliveryTree).fill_attempts(message.delivery_id, message.attempts)
+        self.query_one(DeliveryTree).fill_attempts(message.delivery_id, message.attempts, message.hops)
+        self._refresh_story(message.delivery_id)
+
+    def on_hops_loaded(self, message: msg.HopsLoaded) -> None:
+        self.query_one(DeliveryTree).set_hops(message.delivery_id, message.hops)
+        self._refresh_story(message.delivery_id)
+
+    def _refresh_story(self, delivery_id: int) -> None:
+        """The journey's hops arrived: retell the details if that recipient is still under the cursor."""
+        data = self.query_one(DeliveryTree).cursor_data()
+        if isinstance(data, RecipientData) and data.row.delivery_id == delivery_id:
+            self.query_one(DetailsPane).show(data.row, hops=data.hops)
 
     @on(DeliveryTree.NodeHighlighted)
     def _highlighted(self, event: DeliveryTree.NodeHighlighted) -> None:
@@ -291,7 +310,11 @@ class MainScreen(Screen[None]):
         if isinstance(data, MessageData):
             details.show(data.row, message_level=True)
         elif isinstance(data, RecipientData):
-            details.show(data.row)
+            details.show(data.row, hops=data.hops)
+            if data.hops is None and data.row.hop_count > 1:
+                self._hops(data.row.delivery_id)
+        elif isinstance(data, HopData):
+            details.show(data.row, hops=data.hops)
         elif isinstance(data, AttemptData):
             details.show(data.row, attempt=data.attempt)
         self.refresh_bindings()

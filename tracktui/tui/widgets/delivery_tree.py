@@ -1,4 +1,4 @@
-"""The delivery tree: messages, their recipients, each recipient's attempts; loaded lazily, in pages.
+"""The delivery tree: messages, their recipients, each recipient's hops and attempts; loaded lazily, in pages.
 
 The tree holds only what the user has scrolled to. Expanding a message asks
 for its recipients, expanding a recipient for its attempts: the tree posts a
@@ -22,8 +22,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tracktui.model import AttemptRow, DeliveryRow, Status
-from tracktui.tui.render import attempt_label, message_label, notice_label, recipient_label, worst
+from tracktui.model import AttemptRow, DeliveryRow, HopRow, Status
+from tracktui.tui.render import attempt_label, hop_label, message_label, notice_label, recipient_label, worst
 
 PREFETCH_LINES = 8
 """Ask for the next page when the cursor is this close to the last line."""
@@ -42,11 +42,21 @@ class MessageData:
 
 @dataclass(slots=True)
 class RecipientData:
-    """A recipient node: one delivery."""
+    """A recipient node: one journey recipient (``hops`` once loaded)."""
 
     row: DeliveryRow
     loaded: bool = False
     loading: bool = False
+    hops: list[HopRow] | None = None
+
+
+@dataclass(slots=True)
+class HopData:
+    """A hop node of a journey of several legs, with the journey it belongs to."""
+
+    hop: HopRow
+    row: DeliveryRow
+    hops: list[HopRow]
 
 
 @dataclass(slots=True)
@@ -64,7 +74,7 @@ class PlaceholderData:
     more: bool = False
 
 
-NodeData = MessageData | RecipientData | AttemptData | PlaceholderData
+NodeData = MessageData | RecipientData | HopData | AttemptData | PlaceholderData
 
 
 class DeliveryTree(Tree[NodeData]):
@@ -194,7 +204,8 @@ class DeliveryTree(Tree[NodeData]):
             return
         node.remove_children()
         for row in rows:
-            child = node.add(recipient_label(row), RecipientData(row), allow_expand=row.attempt_count > 0)
+            child = node.add(recipient_label(row), RecipientData(row),
+                             allow_expand=row.attempt_count > 0 or row.hop_count > 1)
             self._recipients[row.delivery_id] = child
         for notice in notices:
             label = notice_label(notice, self.tz)
@@ -205,15 +216,26 @@ class DeliveryTree(Tree[NodeData]):
         node.data.loaded = True
         node.data.loading = False
 
-    def fill_attempts(self, delivery_id: int, attempts: list[AttemptRow]) -> None:
-        """Replace a recipient node's "loading" leaf with its attempts."""
+    def set_hops(self, delivery_id: int, hops: list[HopRow]) -> None:
+        """Remember a journey's hops on its recipient node (the details pane tells them)."""
+        node = self._recipients.get(delivery_id)
+        if node is not None and isinstance(node.data, RecipientData):
+            node.data.hops = hops
+
+    def fill_attempts(self, delivery_id: int, attempts: list[AttemptRow], hops: list[HopRow] | None = None) -> None:
+        """Replace a recipient node's "loading" leaf with its journey's hops (when several), then its attempts."""
         node = self._recipients.get(delivery_id)
         if node is None or not isinstance(node.data, RecipientData):
             return
         node.remove_children()
+        if hops is not None:
+            node.data.hops = hops
+        if hops is not None and len(hops) > 1:
+            for hop in hops:
+                node.add_leaf(hop_label(hop, self.tz), HopData(hop, node.data.row, hops))
         for attempt in attempts:
             node.add_leaf(attempt_label(attempt, self.tz), AttemptData(attempt, node.data.row))
-        if not attempts:
+        if not attempts and not (hops and len(hops) > 1):
             node.add_leaf(Text("no attempts recorded", style="dim italic"), PlaceholderData())
         node.data.loaded = True
         node.data.loading = False

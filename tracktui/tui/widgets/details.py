@@ -16,8 +16,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tracktui.model import AttemptRow, DeliveryRow, Status
-from tracktui.smtp import describe_retry, explain
+from tracktui.journeys.story import journey_story
+from tracktui.model import AttemptRow, DeliveryRow, HopRow, Status
+from tracktui.smtp import describe_retry, explain, explain_delivery
 from tracktui.tui.render import (
     MAX_DETAIL,
     RESULT_STATUS,
@@ -61,10 +62,13 @@ def details_text(
     attempt: AttemptRow | None = None,
     message_level: bool = False,
     queue_lifetime: float | None = None,
+    hops: list[HopRow] | None = None,
 ) -> Text:
     """The details of one delivery (or of one of its attempts), as plain-string ``Text``.
 
     ``queue_lifetime`` (seconds): the host's configured queue lifetime, for the retry deadline.
+    ``hops``: the journey's legs when known; a journey of several is told as one paragraph
+    right under the explanation, where it is visible without scrolling.
     """
     text = Text()
     status = row.status
@@ -82,15 +86,19 @@ def details_text(
     recipient_status = STATUS_WORDS[row.status] + (f" ({safe(row.dsn)})" if row.dsn else "")
     _field(text, "Recipient delivery status", recipient_status)
     _field(text, "Message delivery status", delivery_statement(status, relay, reply, code))
-    explanation = explain(code, dsn, reply, status)
+    explanation = explain(code, dsn, reply, status) if attempt is not None else explain_delivery(row)
     text.append("Why: ", style="bold")
     text.append(safe(explanation.summary))
     if explanation.detail:
         text.append(f" {safe(explanation.detail)}", style="dim")
     text.append("\n")
+    if attempt is None and row.hop_count > 1:
+        story = journey_story(hops, client=row.client, clock=lambda t: local_time(t, tz)) if hops else None
+        _field(text, "Journey", safe(story, limit=MAX_DETAIL) if story else f"{row.hop_count} hops (loading…)")
     if explanation.advice and status is not Status.DELIVERED:
         _field(text, "What to do", safe(explanation.advice))
-    retry = describe_retry(row.message_time, row.status, row.mta, now=now, tz=tz, queue_lifetime=queue_lifetime)
+    retry = None if row.refused_here else describe_retry(row.message_time, row.status, row.mta, now=now, tz=tz,
+                                                         queue_lifetime=queue_lifetime)
     if retry:
         _field(text, "Retrying", retry)
     text.append("\n")
@@ -104,8 +112,10 @@ def details_text(
     _field(text, "Size", f"{row.size:,} bytes" if row.size is not None else None)
     _field(text, "First seen", local_time(row.message_time, tz))
     _field(text, "Attempts", str(row.attempt_count))
-    if row.orig_recipient and row.orig_recipient != row.recipient:
-        _field(text, "Original recipient", safe(row.orig_recipient))
+    if row.final_recipient and row.final_recipient.lower() != row.recipient.lower():
+        _field(text, "Final recipient", safe(row.final_recipient))
+    if row.direction:
+        _field(text, "Direction", row.direction)
     if row.notice_kind is not None:
         _field(text, "Notice", f"{row.notice_kind.value} notice sent back to the sender")
     text.append("\nl: raw log lines", style="dim")
@@ -126,7 +136,8 @@ class DetailsPane(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a delivery to see what happened to it.", style="dim"), id="details-body")
 
-    def show(self, row: DeliveryRow | None, *, attempt: AttemptRow | None = None, message_level: bool = False) -> None:
+    def show(self, row: DeliveryRow | None, *, attempt: AttemptRow | None = None, message_level: bool = False,
+             hops: list[HopRow] | None = None) -> None:
         """Show one delivery (``None``: the empty hint)."""
         self.row = row
         body = self.query_one("#details-body", Static)
@@ -134,5 +145,5 @@ class DetailsPane(VerticalScroll, can_focus=False):
             body.update(Text("Select a delivery to see what happened to it.", style="dim"))
             return
         body.update(details_text(row, tz=self.tz, now=self.clock(), attempt=attempt, message_level=message_level,
-                                 queue_lifetime=self.queue_lifetime(row.host)))
+                                 queue_lifetime=self.queue_lifetime(row.host), hops=hops))
         self.scroll_home(animate=False)

@@ -1,4 +1,4 @@
-"""The filter form: status group with counts, date range, recipient, sender, subject.
+"""The filter form: status group with counts, date range, recipient, sender, subject, direction with counts.
 
 The form only collects what the user typed; :func:`form_filter` turns it into
 a :class:`~tracktui.model.Filter` with :func:`tracktui.filters.build_filter`
@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
 from tracktui.dates import format_day
 from tracktui.errors import UsageError
@@ -38,6 +38,7 @@ class FormValues:
     recipient: str = ""
     sender: str = ""
     subject: str = ""
+    direction: str = "all"
 
 
 class FieldError(UsageError):
@@ -68,6 +69,7 @@ def form_filter(values: FormValues, *, now: datetime, tz: tzinfo, retention_days
         return build_filter(
             status=values.status, since=values.since, until=values.until, recipient=values.recipient,
             sender=values.sender, subject=values.subject, now=now, tz=tz, retention_days=retention_days,
+            direction=values.direction,
         )
     except UsageError as error:
         raise FieldError("until", str(error)) from None
@@ -116,6 +118,8 @@ class FilterForm(Vertical):
                 with Horizontal(classes="field-row"):
                     yield Label("Subject", classes="field-label")
                     yield Input(initial.subject, placeholder="words in the subject", id="subject", compact=True)
+                    yield Select(self._direction_options(), value=initial.direction, allow_blank=False,
+                                 compact=True, id="direction", tooltip="which way the mail went")
                     yield Button("Search", id="search", compact=True, variant="primary")
         yield Static(Text(self._earliest_note, style="dim"), id="form-note")
 
@@ -123,7 +127,9 @@ class FilterForm(Vertical):
         """What the form holds now."""
         pressed = self.query_one("#status", RadioSet).pressed_button
         status = (pressed.id or "status-delivered").removeprefix("status-") if pressed else "delivered"
-        return FormValues(status=status, **{name: self.query_one(f"#{name}", Input).value for name in FIELDS})
+        direction = self.query_one("#direction", Select).value
+        return FormValues(status=status, direction=direction if isinstance(direction, str) else "all",
+                          **{name: self.query_one(f"#{name}", Input).value for name in FIELDS})
 
     def set_status(self, group: str) -> None:
         """Press the radio button of ``group`` (posts a change, which searches)."""
@@ -131,11 +137,25 @@ class FilterForm(Vertical):
         if not button.value:
             button.value = True
 
-    def set_counts(self, counts: dict[Status, int] | None) -> None:
-        """Show per-group counts next to the radio labels (``None``: unknown yet)."""
+    def set_counts(self, counts: dict[Status, int] | None, directions: dict[str, int] | None = None) -> None:
+        """Show per-group counts next to the radio labels, per-direction ones in the choice (``None``: unknown)."""
         self._counts = group_counts(counts) if counts is not None else None
         for group in GROUPS:
             self.query_one(f"#status-{group}", RadioButton).label = self._label(group)
+        select = self.query_one("#direction", Select)
+        with select.prevent(Select.Changed):
+            current = select.value
+            select.set_options(self._direction_options(directions))
+            select.value = current
+
+    @staticmethod
+    def _direction_options(directions: dict[str, int] | None = None) -> list[tuple[str, str]]:
+        """``All``, ``Out 80``, ``In 35``, ``Local 5``: short enough for an 80-column form."""
+        out = [("All ways", "all")]
+        for value, word in (("outbound", "Out"), ("inbound", "In"), ("local", "Local")):
+            count = f" {directions[value]:,}" if directions is not None else ""
+            out.append((f"{word}{count}", value))
+        return out
 
     def mark_invalid(self, field: str, message: str) -> None:
         """Flag one field and say why under the fields (the message is plain text, never markup)."""
@@ -172,7 +192,8 @@ class FilterForm(Vertical):
         self.post_message(self.Submitted(self.values()))
 
     @on(RadioSet.Changed, "#status")
-    def _status_changed(self, event: RadioSet.Changed) -> None:
+    @on(Select.Changed, "#direction")
+    def _choice_changed(self, event: Message) -> None:
         event.stop()
         self.post_message(self.Submitted(self.values()))
 
