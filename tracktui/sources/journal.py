@@ -20,7 +20,14 @@ from typing import Any
 
 from tracktui.errors import HostError, SourceError
 from tracktui.parsers.syslog import journal_cursor
-from tracktui.sources.base import LineBatch, LineSplitter, ProgressCallback, ProgressEvent, StopCallback
+from tracktui.sources.base import (
+    LineBatch,
+    LineSplitter,
+    ProgressCallback,
+    ProgressEvent,
+    StopCallback,
+    WarnCallback,
+)
 from tracktui.sources.remote import ChannelStream, command
 from tracktui.sources.ssh import SSHSource
 
@@ -42,6 +49,7 @@ class JournalSource(SSHSource):
         *,
         progress: ProgressCallback | None = None,
         should_stop: StopCallback | None = None,
+        warn: WarnCallback | None = None,
         since: float | None = None,
     ) -> Iterator[LineBatch]:
         unit = self.parsed.journal or ""

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tracktui.errors import HostError, SourceError, UsageError
-from tracktui.sources.base import LineBatch, ProgressCallback, ProgressEvent, Source, StopCallback
+from tracktui.sources.base import LineBatch, ProgressCallback, ProgressEvent, Source, StopCallback, WarnCallback
 from tracktui.sources.files import skip
 from tracktui.sources.remote import ChannelStream, command, remote_error, run
 from tracktui.sources.rotation import FileInfo, no_match_error, permission_error, read_rotated
@@ -266,13 +266,14 @@ class SSHFileSource(SSHSource):
         *,
         progress: ProgressCallback | None = None,
         should_stop: StopCallback | None = None,
+        warn: WarnCallback | None = None,
     ) -> Iterator[LineBatch]:
         conn = self.connection(progress)
         fs = RemoteFileSystem(conn, host=self.host_hint, where=self.parsed.host, sudo=self.parsed.sudo,
                               transit=self.transit)
         try:
             yield from read_rotated(
-                fs, self.parsed.path, state, source=self.url, progress=progress, should_stop=should_stop
+                fs, self.parsed.path, state, source=self.url, progress=progress, should_stop=should_stop, warn=warn
             )
         except HostError:
             self.close()
