@@ -56,7 +56,7 @@ class JournalSource(SSHSource):
         cursor = state.get("cursor") if state and state.get("v") == 1 else None
         if since is None:
             since = time.time() - DEFAULT_SINCE_DAYS * 86400
-        conn = self.connection(progress)
+        conn = self.connection(progress, warn)
         label = f"journal:{unit}"
         cmd = journal_command(self.parsed.journalctl, unit, cursor if isinstance(cursor, str) else None, since,
                               sudo=self.parsed.sudo)

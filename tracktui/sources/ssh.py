@@ -237,13 +237,13 @@ class SSHSource(Source):
         self.mta_hint = parsed.mta
         self._conn: Connection | None = None
 
-    def connection(self, progress: ProgressCallback | None) -> Connection:
+    def connection(self, progress: ProgressCallback | None, warn: WarnCallback | None = None) -> Connection:
         if self._conn is not None and self._conn.active:
             return self._conn
         self.close()
         if progress is not None:
             progress(ProgressEvent(self.url, self.host_hint, 0, None, 0, self.parsed.host, "connecting"))
-        self._conn = self.connector.connect(self.parsed.host, self.parsed.user, self.parsed.port)
+        self._conn = self.connector.connect(self.parsed.host, self.parsed.user, self.parsed.port, warn=warn)
         return self._conn
 
     def close(self) -> None:
@@ -268,7 +268,7 @@ class SSHFileSource(SSHSource):
         should_stop: StopCallback | None = None,
         warn: WarnCallback | None = None,
     ) -> Iterator[LineBatch]:
-        conn = self.connection(progress)
+        conn = self.connection(progress, warn)
         fs = RemoteFileSystem(conn, host=self.host_hint, where=self.parsed.host, sudo=self.parsed.sudo,
                               transit=self.transit)
         try:
