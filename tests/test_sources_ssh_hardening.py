@@ -299,6 +299,18 @@ def pinned(rule: str) -> Any:
     return installed()
 
 
+def test_journal_never_pages_and_its_pinned_rule_parses(tmp_path: Path) -> None:
+    from tracktui.sources.journal import journal_command, sudoers_journal
+
+    for cursor in (None, "s=1;i=2"):
+        cmd = journal_command("journalctl", "postfix@*", cursor, 1_700_000_000, sudo=True)
+        assert cmd.startswith("SYSTEMD_PAGER=cat PAGER=cat sudo -n journalctl ") and " --no-pager " in cmd
+    rules = tmp_path / "rules"
+    rules.write_text(sudoers_journal(TEST_USER))
+    check = subprocess.run(["visudo", "-c", "-f", str(rules)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_shell_that_runs_no_command_says_what_it_printed(banner_env: SshEnv) -> None:
     write(banner_env.logs / "mail.log", lines_of(2))
     subprocess.run(["usermod", "-s", "/usr/sbin/nologin", BANNER_USER], check=True)
@@ -308,3 +320,20 @@ def test_shell_that_runs_no_command_says_what_it_printed(banner_env: SshEnv) -> 
     finally:
         subprocess.run(["usermod", "-s", "/bin/bash", BANNER_USER], check=True)
     assert "\n" not in str(info.value)
+
+
+def test_journalctl_runs_with_no_pager_and_pager_cat(ssh_env: SshEnv) -> None:
+    script = ssh_env.logs / "journalctl"
+    seen = ssh_env.logs / "journalctl.seen"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"printf '%s|%s|%s\\n' \"$SYSTEMD_PAGER\" \"$PAGER\" \"$*\" > {seen}\n"
+        "echo '{\"__CURSOR\": \"s=1\", \"MESSAGE\": \"m\"}'\n"
+    )
+    script.chmod(0o755)
+    seen.touch()
+    seen.chmod(0o666)
+    got, state, _ = read(ssh_env.url("", query=f"journal=postfix&journalctl={script}"), None)
+    assert len(got) == 1 and state == {"v": 1, "cursor": "s=1"}
+    pager, plain_pager, args = seen.read_text().strip().split("|")
+    assert (pager, plain_pager) == ("cat", "cat") and "--no-pager" in args.split()
