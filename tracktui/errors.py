@@ -34,6 +34,12 @@ class SourceError(TracktuiError):
     exit_code = EXIT_SOURCE
 
 
+class DamagedFileError(SourceError):
+    """One file of a source cannot be decoded (a truncated or non-gzip ``.gz``): the others are still read."""
+
+    exit_code = EXIT_SOURCE
+
+
 class CacheError(TracktuiError):
     """The cache cannot be opened or is from an incompatible version."""
 

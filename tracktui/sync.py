@@ -12,6 +12,7 @@ before it; a small one is parsed inline.
 
 from __future__ import annotations
 
+import logging
 import time as _time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -69,6 +70,8 @@ class SourceResult:
     bytes_read: int = 0
     malformed: int = 0
     malformed_examples: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """One line per thing skipped while the rest was read (a damaged file, a bad known_hosts line)."""
     error: TracktuiError | None = None
 
 
@@ -98,6 +101,7 @@ class SyncReport:
 
 
 ProgressCallback = Callable[[SyncProgress], None]
+_log = logging.getLogger(__name__)
 
 
 def sync_sources(
@@ -158,6 +162,10 @@ def sync_sources(
         except OSError as error:  # anything the source did not translate: still one clear line
             result.error = SourceError(f"{url}: {os_reason(error)}")
             emit(SyncProgress(source=url, host=result.host, phase="failed", label=str(result.error)))
+        except Exception as error:  # a bug in one source must not stop the others nor the pruning
+            _log.debug("source %s failed", url, exc_info=True)
+            result.error = SourceError(f"{url}: unexpected {type(error).__name__}: {error} (a bug: please report it)")
+            emit(SyncProgress(source=url, host=result.host, phase="failed", label=str(result.error)))
         return result
 
     if len(jobs) == 1:
@@ -202,7 +210,7 @@ def _sync_one(
     if not process_available():
         pipeline = False
     with paused_gc():
-        batches = iter(source.read(state, progress=forward, should_stop=should_stop))
+        batches = iter(source.read(state, progress=forward, should_stop=should_stop, warn=result.warnings.append))
         head: list[LineBatch] = []
         if pipeline is not False:
             wanted = 1 if pipeline else PROCESS_MIN_LINES

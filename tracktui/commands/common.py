@@ -280,10 +280,12 @@ def sync_from_args(
 
 
 def print_sync_problems(report: SyncReport, file: IO[str]) -> None:
-    """One line per failed source and per source with malformed lines, on ``file`` (stderr)."""
+    """One line per failed source, per warning (a file skipped) and per source with malformed lines, on ``file``."""
     for result in report.results:
         if result.error is not None:
             print(f"tracktui: {sanitize(str(result.error), max_length=500)}", file=file)
+        for warning in result.warnings:
+            print(f"tracktui: warning: {sanitize(warning, max_length=500)}", file=file)
         if result.malformed:
             first = result.malformed_examples[0] if result.malformed_examples else ""
             print(

@@ -77,6 +77,8 @@ class ProgressEvent:
 
 ProgressCallback = Callable[[ProgressEvent], None]
 StopCallback = Callable[[], bool]
+WarnCallback = Callable[[str], None]
+"""Receives one line about something skipped that did not stop the source (a damaged file, a bad known_hosts line)."""
 
 
 @dataclass(slots=True)
@@ -133,8 +135,12 @@ class Source:
         *,
         progress: ProgressCallback | None = None,
         should_stop: StopCallback | None = None,
+        warn: WarnCallback | None = None,
     ) -> Iterator[LineBatch]:
-        """Batches of lines past ``state`` (``None``: from the beginning), oldest first."""
+        """Batches of lines past ``state`` (``None``: from the beginning), oldest first.
+
+        ``warn`` hears about what was skipped while the rest was read (see :data:`WarnCallback`).
+        """
         raise NotImplementedError
 
     def close(self) -> None:
@@ -155,16 +161,22 @@ class LineSplitter:
     Only complete lines leave: the bytes after the last newline stay in the
     buffer. :meth:`finish` releases them as a final line when the stream is
     known to be complete (a rotated file that nobody writes any more).
+    With ``keep``, :attr:`recent` holds the last ``keep`` bytes before
+    :attr:`offset` (starting from ``recent``): the cursor's tail checksum.
     """
 
-    def __init__(self, offset: int) -> None:
+    def __init__(self, offset: int, *, keep: int = 0, recent: bytes = b"") -> None:
         self.offset = offset
         """Stream offset just after the last line handed out."""
+        self.recent = recent[-keep:] if keep else b""
+        """The last ``keep`` stream bytes before :attr:`offset`."""
+        self._keep = keep
         self._buffer = b""
         self._chunks: list[bytes] = []
         """Runs of complete lines, each without its last newline."""
         self._count = 0
         self._bytes = 0
+        self._unterminated = False
 
     def feed(self, data: bytes) -> None:
         buffer = self._buffer + data if self._buffer else data
@@ -185,6 +197,7 @@ class LineSplitter:
             self._count += 1
             self._bytes += len(self._buffer)
             self._buffer = b""
+            self._unterminated = True
 
     @property
     def full(self) -> bool:
@@ -199,4 +212,8 @@ class LineSplitter:
         data, count, size = b"\n".join(self._chunks), self._count, self._bytes
         self._chunks, self._count, self._bytes = [], 0, 0
         self.offset += size
+        if self._keep and size:
+            end = data[-self._keep :] + (b"" if self._unterminated else b"\n")
+            self.recent = (self.recent + end)[-self._keep :]
+        self._unterminated = False
         return data, count, size

@@ -1,6 +1,6 @@
 """``ssh://host?journal=UNIT`` sources: ``journalctl -o json`` over SSH, resumed by ``__CURSOR``.
 
-Runs ``journalctl -o json --no-pager -u UNIT`` with ``--after-cursor=CURSOR``
+Runs ``SYSTEMD_PAGER=cat PAGER=cat journalctl -o json --no-pager -u UNIT`` with ``--after-cursor=CURSOR``
 from the state, or ``--since=@EPOCH`` on the first read (60 days back unless
 ``since`` says otherwise). ``-u`` takes systemd's unit globs too
 (``postfix@*``). Lines are the raw JSON records: the syslog parser reads
@@ -10,6 +10,11 @@ last line of each batch, so a batch handed out is never asked for again.
 The binary is ``journalctl`` on the remote PATH, or the ``journalctl=`` URL
 parameter (an absolute path: a non-standard install, or the recorded journal
 the test suite serves).
+
+journalctl never gets a chance to start a pager: ``--no-pager`` on every call, and
+``SYSTEMD_PAGER=cat PAGER=cat`` in case a wrapper or an old version ignores it (a
+pager run through ``sudo`` would be a root shell away). The sudoers rule for
+``sudo=1`` can pin the whole command line: :func:`sudoers_journal` writes it.
 """
 
 from __future__ import annotations
@@ -20,17 +25,35 @@ from typing import Any
 
 from tracktui.errors import HostError, SourceError
 from tracktui.parsers.syslog import journal_cursor
-from tracktui.sources.base import LineBatch, LineSplitter, ProgressCallback, ProgressEvent, StopCallback
+from tracktui.sources.base import (
+    LineBatch,
+    LineSplitter,
+    ProgressCallback,
+    ProgressEvent,
+    StopCallback,
+    WarnCallback,
+)
 from tracktui.sources.remote import ChannelStream, command
 from tracktui.sources.ssh import SSHSource
 
 DEFAULT_SINCE_DAYS = 60
+NO_PAGER_ENV = "SYSTEMD_PAGER=cat PAGER=cat"
+
+
+
+def sudoers_journal(user: str = "tracktui", journalctl: str = "/usr/bin/journalctl") -> str:
+    """sudoers lines (sudo >= 1.9.10: ``^...$`` arguments are regular expressions) allowing exactly the
+    commands :func:`journal_command` builds for ``user``: no other option, so no pager, no other output."""
+    unit = "[A-Za-z0-9@._*-]+"
+    head = f"{user} ALL=(root) NOPASSWD: {journalctl} ^-o json --no-pager -u {unit}"
+    return f"{head} --since\\=@[0-9]+$\n{head} --after-cursor\\=[A-Za-z0-9\\=;]+$\n"
 
 
 def journal_command(journalctl: str, unit: str, cursor: str | None, since: float, *, sudo: bool) -> str:
+    """The shell command line reading ``unit``'s journal after ``cursor`` (or since ``since``)."""
     words = [journalctl, "-o", "json", "--no-pager", "-u", unit]
     words.append(f"--after-cursor={cursor}" if cursor else f"--since=@{int(since)}")
-    return command(words, sudo=sudo)
+    return f"{NO_PAGER_ENV} {command(words, sudo=sudo)}"
 
 
 class JournalSource(SSHSource):
@@ -42,13 +65,14 @@ class JournalSource(SSHSource):
         *,
         progress: ProgressCallback | None = None,
         should_stop: StopCallback | None = None,
+        warn: WarnCallback | None = None,
         since: float | None = None,
     ) -> Iterator[LineBatch]:
         unit = self.parsed.journal or ""
         cursor = state.get("cursor") if state and state.get("v") == 1 else None
         if since is None:
             since = time.time() - DEFAULT_SINCE_DAYS * 86400
-        conn = self.connection(progress)
+        conn = self.connection(progress, warn)
         label = f"journal:{unit}"
         cmd = journal_command(self.parsed.journalctl, unit, cursor if isinstance(cursor, str) else None, since,
                               sudo=self.parsed.sudo)
@@ -96,6 +120,7 @@ class JournalSource(SSHSource):
 
     def _finish(self, stream: ChannelStream, unit: str) -> None:
         status = stream.exit_status()
+        stream.check_started()
         text = stream.stderr.decode("utf-8", "replace")
         lower = text.lower()
         if status == 127 or "not found" in lower:

@@ -10,14 +10,23 @@ A file is known by its *content*, not its name: the SHA-256 of its first
 ``mail.log`` becomes ``mail.log.1`` and later ``mail.log.2.gz``, the state
 still knows how far it was read. The state is::
 
-    {"v": 1, "files": [{"id": "...", "head": "<sha256>", "hlen": 4096, "ino": 123, "off": 81234}, ...]}
+    {"v": 1, "files": [{"id": "...", "head": "<sha256>", "hlen": 4096, "ino": 123, "off": 81234,
+                        "tail": "<16 hex>", "tlen": 1024}, ...]}
 
-``off`` counts decompressed bytes. Rules:
+``off`` counts decompressed bytes; ``tail`` is a short SHA-256 of the ``tlen``
+bytes just before ``off``. Rules:
 
 - A file whose first ``hlen`` bytes hash to a record's ``head`` is that record's
   file (a file shorter than 4 KiB is re-hashed over the recorded length when it grew).
 - A plain file shorter than its recorded offset was truncated and rewritten
   with the same beginning: it is read again from the start.
+- Before reading on from ``off``, the ``tlen`` bytes before it are read again and
+  hashed: a file truncated and regrown past ``off`` (same beginning, other bytes
+  at the cursor) is read again from the start. Reading again stores nothing twice:
+  the cache's keys come from the content.
+- A file that cannot be decoded (a truncated or non-gzip ``.gz``) is reported
+  through ``warn`` and skipped, the others are read; it is tried again only once
+  its size or mtime changed (``"bad": [size, mtime]`` in its record).
 - A ``.gz`` file whose gzip trailer (ISIZE, size mod 2**32) equals the recorded
   offset is complete; otherwise it is streamed and its first ``off`` bytes skipped.
 - Empty files are not recorded; records of files no longer present are dropped.
@@ -30,15 +39,25 @@ still knows how far it was read. The state is::
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tracktui.errors import SourceError
-from tracktui.sources.base import LineBatch, LineSplitter, ProgressCallback, ProgressEvent, StopCallback
+from tracktui.errors import DamagedFileError, SourceError
+from tracktui.sources.base import (
+    LineBatch,
+    LineSplitter,
+    ProgressCallback,
+    ProgressEvent,
+    StopCallback,
+    WarnCallback,
+)
 
 HEAD_BYTES = 4096
+TAIL_BYTES = 1024
+"""Bytes before the cursor whose hash is kept: enough to span several log lines, cheap to re-read over SSH."""
 STATE_VERSION = 1
 _ROTATION_NUMBER = re.compile(r"\.(\d+)(?:\.gz)?$")
 _ROTATION_DATE = re.compile(r"[-_.](\d{8}(?:\d{2,6})?)(?:\.gz)?$")
@@ -60,6 +79,8 @@ class FileInfo:
     head_hash: str
     isize: int | None = None
     """gzip trailer: decompressed length mod 2**32 (``.gz`` only)."""
+    problem: str | None = None
+    """Why the file cannot be read at all (``not a gzip file``): it is reported and skipped."""
 
 
 class Opened(Protocol):
@@ -91,7 +112,14 @@ class FileSystem(Protocol):
         """SHA-256 hex of the first ``length`` decompressed bytes of ``info``."""
         ...
 
-    def open(self, info: FileInfo, offset: int) -> Opened: ...
+    def open(self, info: FileInfo, offset: int) -> Opened:
+        """The file's decompressed bytes from ``offset``; :class:`DamagedFileError` if they cannot be decoded."""
+        ...
+
+
+def tail_digest(data: bytes) -> str:
+    """The short checksum of the bytes before a cursor."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def _rotation_key(info: FileInfo) -> tuple[int, float, int]:
@@ -155,6 +183,9 @@ class _Planned:
     ident: str
     offset: int
     to_read: bool
+    tail: str | None = None
+    tlen: int = 0
+    bad: list[float] | None = None
 
 
 def _plan(pairs: list[tuple[FileInfo, dict[str, Any] | None]]) -> list[_Planned]:
@@ -164,24 +195,70 @@ def _plan(pairs: list[tuple[FileInfo, dict[str, Any] | None]]) -> list[_Planned]
             continue
         offset = int(record["off"]) if record else 0
         ident = str(record.get("id") or record["head"][:16]) if record else info.head_hash[:16]
+        tail = record.get("tail") if record else None
+        tlen = int(record.get("tlen") or 0) if record and isinstance(tail, str) else 0
+        bad = record.get("bad") if record else None
+        if bad != [info.size, info.mtime]:
+            bad = None  # never damaged, or changed since: try it (again)
         if info.gz:
             done = info.isize is not None and info.isize == offset % 2**32 and offset > 0
-            planned.append(_Planned(info, ident, offset, not done))
+            to_read = not done
         else:
             if info.size < offset:
-                offset = 0  # same beginning, shorter: truncated and rewritten, read it again
-            planned.append(_Planned(info, ident, offset, info.size > offset))
+                offset, tail, tlen = 0, None, 0  # same beginning, shorter: truncated and rewritten, read it again
+            to_read = info.size > offset
+        planned.append(_Planned(info, ident, offset, to_read and bad is None,
+                                tail if isinstance(tail, str) else None, tlen, bad))
     return planned
 
 
 def _state(planned: list[_Planned]) -> dict[str, Any]:
-    return {
-        "v": STATE_VERSION,
-        "files": [
-            {"id": p.ident, "head": p.info.head_hash, "hlen": p.info.head_len, "ino": p.info.inode, "off": p.offset}
-            for p in planned
-        ],
-    }
+    files: list[dict[str, Any]] = []
+    for p in planned:
+        record: dict[str, Any] = {
+            "id": p.ident, "head": p.info.head_hash, "hlen": p.info.head_len, "ino": p.info.inode, "off": p.offset,
+        }
+        if p.tail is not None:
+            record["tail"], record["tlen"] = p.tail, p.tlen
+        if p.bad is not None:
+            record["bad"] = p.bad
+        files.append(record)
+    return {"v": STATE_VERSION, "files": files}
+
+
+def _read_at_least(stream: Opened, size: int) -> bytes:
+    """At least ``size`` bytes (fewer only at the end): a stream's ``read`` may return more than asked."""
+    parts: list[bytes] = []
+    have = 0
+    while have < size:
+        data = stream.read(size - have)
+        if not data:
+            break
+        parts.append(data)
+        have += len(data)
+    return b"".join(parts)
+
+
+def _open_checked(fs: FileSystem, item: _Planned) -> tuple[Opened, bytes, bytes]:
+    """``item``'s file opened at its cursor, or from the start when the bytes before the cursor changed.
+
+    Returns the stream, the checked bytes before the cursor (the new tail's start) and any bytes
+    past the cursor that came with them.
+    """
+    if item.offset == 0 or item.tail is None or not 0 < item.tlen <= item.offset:
+        return fs.open(item.info, item.offset), b"", b""
+    stream = fs.open(item.info, item.offset - item.tlen)
+    try:
+        data = _read_at_least(stream, item.tlen)
+    except BaseException:
+        stream.close()
+        raise
+    before = data[: item.tlen]
+    if len(before) == item.tlen and tail_digest(before) == item.tail:
+        return stream, before, data[item.tlen :]
+    stream.close()
+    item.offset, item.tail, item.tlen = 0, None, 0  # rewritten under the cursor: read it again from the start
+    return fs.open(item.info, 0), b"", b""
 
 
 def read_rotated(
@@ -192,29 +269,51 @@ def read_rotated(
     source: str,
     progress: ProgressCallback | None = None,
     should_stop: StopCallback | None = None,
+    warn: WarnCallback | None = None,
 ) -> Iterator[LineBatch]:
-    """Batches of the lines of the files matching ``pattern`` that ``state`` has not seen yet."""
+    """Batches of the lines of the files matching ``pattern`` that ``state`` has not seen yet.
+
+    A file that cannot be decoded goes to ``warn`` (one line) and is skipped; the others are read.
+    """
 
     def report(phase: str, done: int, total: int | None, lines: int, label: str) -> None:
         if progress is not None:
             progress(ProgressEvent(source, fs.host, done, total, lines, label, phase))
 
+    def warning(text: str) -> None:
+        if warn is not None:
+            warn(text)
+
     report("listing", 0, None, 0, pattern)
     files = sorted(fs.scan(pattern), key=_rotation_key)
+    unreadable = [info for info in files if info.problem is not None]
+    if unreadable and len(unreadable) == len(files):
+        raise DamagedFileError(f"{fs.host}: {unreadable[0].path}: {unreadable[0].problem}")  # nothing else to read
+    for info in unreadable:
+        warning(f"{fs.host}: {info.path}: {info.problem}; skipped it, read the other files")
+    files = [info for info in files if info.problem is None]
     planned = _plan(match_records(fs, files, _records(state)))
+    for item in planned:
+        if item.bad is not None:
+            warning(f"{fs.host}: {item.info.path}: damaged, unchanged since it was found damaged; skipped it, "
+                    "read the other files (it is tried again once it changes)")
     total = sum(p.info.size - (0 if p.info.gz else p.offset) for p in planned if p.to_read)
     done_before = 0
     lines_done = 0
     newest = files[-1].path if files else None
+    changed = False
     for item in planned:
         if not item.to_read:
             continue
         if should_stop is not None and should_stop():
             return
         info = item.info
-        stream = fs.open(info, item.offset)
-        splitter = LineSplitter(item.offset)
+        stream: Opened | None = None
+        splitter = LineSplitter(item.offset, keep=TAIL_BYTES)
         try:
+            stream, before, ahead = _open_checked(fs, item)
+            splitter = LineSplitter(item.offset, keep=TAIL_BYTES, recent=before)
+            splitter.feed(ahead)
             while True:
                 if should_stop is not None and should_stop():
                     break
@@ -226,25 +325,46 @@ def read_rotated(
                     break
                 splitter.feed(data)
                 if splitter.full:
-                    lines, count, size = splitter.take()
-                    item.offset = splitter.offset
+                    lines, count, size = _take(splitter, item)
                     lines_done += count
                     yield LineBatch(f"{source}#{item.ident}", info.path, lines, count, info.mtime, size,
                                     _state(planned))
                     report("reading", done_before + stream.raw_done, total, lines_done, info.path)
-            if splitter.pending:
-                lines, count, size = splitter.take()
-                item.offset = splitter.offset
-                lines_done += count
-                yield LineBatch(f"{source}#{item.ident}", info.path, lines, count, info.mtime, size, _state(planned))
-            done_before += stream.raw_done
-            report("reading", done_before, total, lines_done, info.path)
+        except DamagedFileError as error:
+            warning(f"{error}; skipped the rest of it, read the other files (it is tried again once it changes)")
+            item.bad = [info.size, info.mtime]
+            changed = True
         finally:
-            stream.close()
+            if stream is not None:
+                stream.close()
+        if splitter.pending:
+            lines, count, size = _take(splitter, item)
+            lines_done += count
+            yield LineBatch(f"{source}#{item.ident}", info.path, lines, count, info.mtime, size, _state(planned))
+        elif changed:
+            yield LineBatch(f"{source}#-", pattern, b"", 0, 0.0, 0, _state(planned))
+        changed = False
+        done_before += stream.raw_done if stream is not None else 0
+        report("reading", done_before, total, lines_done, info.path)
     if not any(p.to_read for p in planned) and state is not None and _state(planned) != state:
         # Nothing new, but files disappeared or were renamed: hand back the trimmed state.
         yield LineBatch(f"{source}#-", pattern, b"", 0, 0.0, 0, _state(planned))
     report("done", done_before, total, lines_done, pattern)
+
+
+def _take(splitter: LineSplitter, item: _Planned) -> tuple[bytes, int, int]:
+    """The splitter's lines, moving ``item``'s cursor and its tail checksum past them."""
+    lines, count, size = splitter.take()
+    item.offset = splitter.offset
+    item.tail, item.tlen = tail_digest(splitter.recent), len(splitter.recent)
+    return lines, count, size
+
+
+def not_regular_error(host: str, path: str, directory: bool) -> SourceError:
+    if directory:
+        example = f"{path.rstrip('/')}/mail.log*"
+        return SourceError(f"{host}: {path} is a directory; name the log files in it, e.g. {example}")
+    return SourceError(f"{host}: {path} is not a regular file (a FIFO, socket or device); name a log file")
 
 
 def no_match_error(host: str, pattern: str) -> SourceError:

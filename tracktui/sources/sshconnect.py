@@ -19,15 +19,17 @@ from __future__ import annotations
 import base64
 import getpass
 import hashlib
+import logging
 import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import paramiko
+from paramiko.hostkeys import HostKeyEntry
 
 from tracktui.errors import HostError, os_reason
-from tracktui.sources.base import AuthCallbacks, ChangedHostKeyError, UnknownHostKeyError
+from tracktui.sources.base import AuthCallbacks, ChangedHostKeyError, UnknownHostKeyError, WarnCallback
 
 CONNECT_TIMEOUT = 15.0
 AUTH_TIMEOUT = 30.0
@@ -35,6 +37,23 @@ KEEPALIVE = 30
 SYSTEM_KNOWN_HOSTS = Path("/etc/ssh/ssh_known_hosts")
 DEFAULT_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa")
 _FAST_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+
+
+def _quiet_paramiko() -> None:
+    """Keep paramiko's own log (a traceback for a port that is not SSH) off the user's terminal.
+
+    Every failure paramiko logs also reaches tracktui as an exception, which becomes the one
+    line the user sees. Without a handler Python's last-resort handler would print paramiko's
+    warnings to stderr; a caller that wants them (debugging) attaches a handler to the
+    ``paramiko`` logger and sets ``propagate`` back to true.
+    """
+    logger = logging.getLogger("paramiko")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+
+
+_quiet_paramiko()
 
 
 class KeyFileError(HostError):
@@ -49,6 +68,44 @@ def fingerprint(key: paramiko.PKey) -> str:
     """OpenSSH-style ``SHA256:base64-without-padding`` fingerprint."""
     digest = hashlib.sha256(key.asbytes()).digest()
     return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+def load_known_hosts(path: Path, warn: WarnCallback | None = None) -> paramiko.HostKeys:
+    """The entries of one known_hosts file, each line parsed on its own, as OpenSSH does.
+
+    paramiko's own loader stops at the first line it cannot parse (any host's, so every
+    connection fails) and does not name the file for a byte that is not UTF-8. Here a bad
+    line is skipped and ``warn`` told its file and number. ``@cert-authority`` and
+    ``@revoked`` lines are left out: paramiko checks neither certificates nor revocations,
+    and a key that is only recorded as revoked is not trusted anyway.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise HostError(f"cannot read known hosts file {path}: {os_reason(exc)}") from None
+    host_keys = paramiko.HostKeys()
+    entries = host_keys._entries  # no public way to add a parsed entry with all its names
+    for number, raw in enumerate(data.splitlines(), 1):
+        raw = raw.strip()
+        if not raw or raw.startswith(b"#") or raw.startswith(b"@"):
+            continue
+        try:
+            line = raw.decode("utf-8")
+            entry = HostKeyEntry.from_line(line, number)
+        except UnicodeDecodeError:
+            problem = "not UTF-8"
+        except Exception:  # paramiko raises InvalidHostKey (not an SSHException), SSHException, ValueError...
+            problem = "malformed entry"
+        else:
+            if entry is not None:
+                entries.append(entry)
+                continue
+            if len(line.split()) >= 3:
+                continue  # a key type paramiko does not know: not an error in the file
+            problem = "malformed entry"
+        if warn is not None:
+            warn(f"{path} line {number}: {problem}, skipped")
+    return host_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +208,13 @@ class Connector:
     def user_known_hosts(self) -> Path:
         return self.known_hosts_path or Path.home() / ".ssh" / "known_hosts"
 
-    def connect(self, host: str, user: str | None = None, port: int | None = None) -> Connection:
-        """Connect (through ProxyJump hops if configured) and authenticate; :class:`HostError` on failure."""
+    def connect(
+        self, host: str, user: str | None = None, port: int | None = None, *, warn: WarnCallback | None = None
+    ) -> Connection:
+        """Connect (through ProxyJump hops if configured) and authenticate; :class:`HostError` on failure.
+
+        ``warn`` receives one line per entry skipped in a known_hosts file.
+        """
         target = resolve(host, user, port, self.ssh_config_path)
         hops: list[Target] = []
         for spec in (target.proxy_jump or "").split(","):
@@ -165,9 +227,9 @@ class Connector:
         try:
             sock: socket.socket | paramiko.Channel = self._socket(chain[0])
             for index, hop in enumerate(hops):
-                jumps.append(self._open(hop, sock, compression=False))
+                jumps.append(self._open(hop, sock, compression=False, warn=warn))
                 sock = self._tunnel(jumps[-1], hop, chain[index + 1])
-            transport = self._open(target, sock, compression=self.compression)
+            transport = self._open(target, sock, compression=self.compression, warn=warn)
         except BaseException:
             for jump in reversed(jumps):
                 jump.close()
@@ -198,7 +260,9 @@ class Connector:
             raise HostError(f"{target.alias}: jump host {via.alias} cannot reach "
                             f"{target.hostname}:{target.port} ({exc})") from None
 
-    def _open(self, target: Target, sock: socket.socket | paramiko.Channel, *, compression: bool) -> paramiko.Transport:
+    def _open(
+        self, target: Target, sock: socket.socket | paramiko.Channel, *, compression: bool, warn: WarnCallback | None
+    ) -> paramiko.Transport:
         transport = paramiko.Transport(sock)
         try:
             transport.banner_timeout = self.timeout
@@ -210,7 +274,7 @@ class Connector:
             options.ciphers = [c for c in _FAST_CIPHERS if c in options.ciphers] + [
                 c for c in options.ciphers if c not in _FAST_CIPHERS
             ]
-            known = self._known_keys(target)
+            known = self._known_keys(target, warn)
             if known:
                 preferred = [t for t in options.key_types if t in known]
                 options.key_types = preferred + [t for t in options.key_types if t not in known]
@@ -230,16 +294,12 @@ class Connector:
             transport.close()
             raise
 
-    def _known_keys(self, target: Target) -> dict[str, paramiko.PKey]:
+    def _known_keys(self, target: Target, warn: WarnCallback | None) -> dict[str, paramiko.PKey]:
         keys: dict[str, paramiko.PKey] = {}
         for path in (SYSTEM_KNOWN_HOSTS, self.user_known_hosts):
             if not path.is_file():
                 continue
-            host_keys = paramiko.HostKeys()
-            try:
-                host_keys.load(str(path))
-            except (OSError, paramiko.SSHException) as exc:
-                raise HostError(f"{target.alias}: cannot read known hosts file {path}: {exc}") from None
+            host_keys = load_known_hosts(path, warn)
             entry = host_keys.lookup(target.known_hosts_name)
             if entry:
                 for key_type in entry:
