@@ -111,8 +111,10 @@ def test_json_has_exactly_the_design_fields() -> None:
     data = json.loads(out.getvalue())
     assert count == 2 and isinstance(data, list) and len(data) == 2
     assert [list(item) for item in data] == [list(JSON_FIELDS)] * 2
-    assert set(JSON_FIELDS) == {"time", "host", "queue_id", "message_id", "sender", "recipient", "subject",
-                                "status", "dsn", "reply", "relay", "explanation", "attempts"}
+    assert set(JSON_FIELDS) == {"time", "host", "queue_id", "message_id", "sender", "recipient", "final_recipient",
+                                "direction", "subject", "status", "dsn", "reply", "relay", "explanation", "attempts",
+                                "hops"}
+    assert all(list(hop) == ["host", "queue_id", "relay", "status", "time"] for item in data for hop in item["hops"])
     first = data[0]
     assert first["time"] == "2026-11-27T09:00:02Z"
     assert first["host"] == "mx1.example.com"

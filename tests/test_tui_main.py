@@ -11,6 +11,7 @@ from tests.tui_fixtures import (
     GMAIL_REPLY,
     HOSTILE_REPLY,
     LONG_SUBJECT,
+    base_lines,
     make_app,
     new_message_lines,
     prepared_cache,
@@ -432,3 +433,52 @@ def test_queue_lifetime_matches_the_log_host_full_or_short() -> None:
     assert options.queue_lifetime("mx1.example.com") == 2 * 86400
     assert options.queue_lifetime("MX1") == 2 * 86400
     assert options.queue_lifetime("mx2.example.com") is None
+
+
+FILTER_JOURNEY = [
+    "Nov 20 11:30:00 mx1 postfix/smtpd[100]: C1000000001: client=client.example.com[192.0.2.10]",
+    "Nov 20 11:30:00 mx1 postfix/cleanup[101]: C1000000001: message-id=<journey@example.com>",
+    "Nov 20 11:30:00 mx1 postfix/qmgr[102]: C1000000001: from=<alice@example.com>, size=900, nrcpt=1 (queue active)",
+    "Nov 20 11:30:01 mx1 postfix/reinject/smtpd[104]: C2000000002: client=localhost[127.0.0.1]",
+    "Nov 20 11:30:01 mx1 postfix/cleanup[101]: C2000000002: message-id=<journey@example.com>",
+    "Nov 20 11:30:01 mx1 postfix/qmgr[102]: C2000000002: from=<alice@example.com>, size=1200, nrcpt=1 (queue active)",
+    "Nov 20 11:30:01 mx1 postfix/scan/smtp[103]: C1000000001: to=<zoe@example.org>, "
+    "relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 from "
+    "MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as C2000000002)",
+    "Nov 20 11:30:01 mx1 postfix/qmgr[102]: C1000000001: removed",
+    "Nov 20 11:30:03 mx1 postfix/smtp[105]: C2000000002: to=<zoe@example.org>, relay=mx.example.org[203.0.113.8]:25,"
+    " delay=2, delays=0/0/1/1, dsn=5.1.1, status=bounced (host mx.example.org[203.0.113.8] said: 550 5.1.1 "
+    "<zoe@example.org>: user unknown (in reply to RCPT TO command))",
+    "Nov 20 11:30:03 mx1 postfix/qmgr[102]: C2000000002: removed",
+]
+
+
+async def test_a_content_filter_journey_is_one_recipient_with_its_hops_and_story(tmp_path: Path) -> None:
+    from tracktui.tui.widgets.delivery_tree import HopData
+
+    app = make_app(*prepared_cache(tmp_path, [*base_lines(), *FILTER_JOURNEY]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        tree = app.screen.query_one(DeliveryTree)
+        index = next(i for i, label in enumerate(labels(app)) if "zoe@example.org" in label)
+        tree.move_cursor(tree.root.children[index])
+        await pilot.press("enter")
+        await settle(app, pilot)
+        message = tree.root.children[index]
+        assert [str(child.label) for child in message.children] == [
+            "✗ zoe@example.org  permanently rejected (2 hops)"]
+        await pilot.press("down")
+        await settle(app, pilot)
+        text = details(app)
+        assert ("Journey: Accepted from client.example.com[192.0.2.10] as C1000000001 on mx1 → handed to "
+                "127.0.0.1[127.0.0.1]:10024 at 2026-11-20 11:30:01 → reinjected as C2000000002 → refused by "
+                "mx.example.org[203.0.113.8]:25 at 2026-11-20 11:30:03") in text
+        assert "Direction: outbound" in text
+        assert "recipient's server says this address does not exist" in text
+        await pilot.press("space")
+        await settle(app, pilot)
+        hops = [c for c in message.children[0].children if isinstance(c.data, HopData)]
+        assert [h.data.hop.queue_id for h in hops] == ["C1000000001", "C2000000002"]
+        assert str(hops[0].label).startswith("→ hop mx1 C1000000001 2026-11-20 11:30:01 127.0.0.1")

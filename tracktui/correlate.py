@@ -313,6 +313,11 @@ class Correlator:
         by_queue_id = self._live.get(event.host)
         notice = by_queue_id.get(event.related_queue_id) if by_queue_id is not None else None
         if notice is None:
+            # Delivered and removed before bounce logged this line (Postfix does that for a quick notice):
+            # still in this batch, it can be marked; otherwise a later message with that id may be it.
+            closed = self._closed.get((event.host, event.related_queue_id))
+            notice = self._touched.get(closed) if closed is not None else None
+        if notice is None:
             self._orphan_notices[(event.host, event.related_queue_id)] = (original.key, event.notice_kind)
             return
         self._touch(notice)

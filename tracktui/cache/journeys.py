@@ -116,6 +116,7 @@ class JourneyLinker:
             touched.update(self._adopt(cursor, msg_rows, dlv_rows))
         if self._exists(cursor, f"leg = {_REFUSED} AND status = {_DEFERRED}"):
             touched.update(self._take_in_refusals(cursor, msg_rows, dlv_rows))
+        touched.update(self._refused_by_next_hop(cursor, msg_rows, dlv_rows))
         heads = {self._root(cursor, leg_id) for leg_id in touched}
         for head in heads:
             self._refresh(cursor, head)
@@ -226,6 +227,46 @@ class JourneyLinker:
                 touched.append(row[_D["id"]])
         return touched
 
+    def _refused_by_next_hop(self, cursor: Any, msg_rows: Sequence[tuple[Any, ...]],
+                             dlv_rows: Sequence[tuple[Any, ...]]) -> list[int]:
+        """A hand-off our own next hop refused at SMTP time: that hop's refusal line continues it.
+
+        Matched by sender and recipient within a minute, the refusal's client being on our side.
+        """
+        p = self.p
+        clients = {m[_M["id"]]: m[_M["client"]] for m in msg_rows}
+        touched: list[int] = []
+        for row in dlv_rows:
+            leg, status = row[_D["leg"]], row[_D["leg_status"]]
+            rcpt, sender, time = row[_D["recipient_lc"]], row[_D["sender_lc"]], row[_D["leg_time"]]
+            window = [time - _SKEW, time + _SKEW]
+            if leg == _HANDOFF and status in (_DEFERRED, _BOUNCED):
+                cursor.execute(
+                    f"SELECT d.id, m.client FROM deliveries d JOIN messages m ON m.id = d.message_key "
+                    f"WHERE d.recipient_lc = {p} AND d.leg = {_REFUSED} AND d.queue_id = '' AND d.sender_lc = {p} "
+                    f"AND d.leg_time >= {p} AND d.leg_time <= {p} AND d.prev_id IS NULL",
+                    [rcpt, sender, *window],
+                )
+                refusals = [r[0] for r in cursor.fetchall() if self.locality.is_internal_client(r[1])]
+                for refusal in refusals:
+                    cursor.execute(f"UPDATE deliveries SET prev_id = {p} WHERE id = {p}", [row[_D["id"]], refusal])
+                if refusals:
+                    touched.append(row[_D["id"]])
+            elif (leg == _REFUSED and not row[_D["queue_id"]]
+                  and self.locality.is_internal_client(clients.get(row[_D["message_key"]]))):
+                cursor.execute(
+                    f"SELECT id FROM deliveries WHERE recipient_lc = {p} AND leg = {_HANDOFF} AND sender_lc = {p} "
+                    f"AND leg_status IN ({_DEFERRED}, {_BOUNCED}) AND leg_time >= {p} AND leg_time <= {p} "
+                    f"AND id <> {p} ORDER BY leg_time DESC",
+                    [rcpt, sender, *window, row[_D["id"]]],
+                )
+                found = cursor.fetchone()
+                if found is not None:
+                    cursor.execute(f"UPDATE deliveries SET prev_id = {p} WHERE id = {p} AND prev_id IS NULL",
+                                   [found[0], row[_D["id"]]])
+                    touched.append(row[_D["id"]])
+        return touched
+
     # -- presenting a journey on its first leg --------------------------------------------------------
 
     def _root(self, cursor: Any, leg_id: int) -> int:
@@ -269,6 +310,10 @@ class JourneyLinker:
         refusals = int(cursor.fetchone()[0])
         parents = {leg.prev_id for leg in later}
         finals = [leg for leg in [head, *later] if leg.id not in parents] if later else [head]
+        settled = [leg for leg in finals if leg.leg != _REFUSED]
+        if settled:  # a refusal by our next hop that a later try got past is history, not the outcome
+            newest = max(leg.leg_time for leg in settled)
+            finals = settled + [leg for leg in finals if leg.leg == _REFUSED and leg.leg_time > newest]
         final = min(finals, key=lambda leg: (_FAN_OUT_ORDER.index(_shown_status(leg)), -leg.leg_time))
         hop_count = 1 + len(later) + refusals
         if final is head:

@@ -74,10 +74,33 @@ def to_delivery_row(r: Sequence[Any]) -> DeliveryRow:
 
 HOP_SQL = (
     "SELECT d.host, d.queue_id, COALESCE(a.relay, d.relay), d.leg_status, d.leg_time, d.recipient, "
-    "COALESCE(a.code, d.code), COALESCE(a.dsn, d.dsn), COALESCE(a.reply, d.reply), d.client, d.leg, d.head_id, d.id "
+    "COALESCE(a.code, d.code), COALESCE(a.dsn, d.dsn), COALESCE(a.reply, d.reply), d.client, d.leg, d.head_id, d.id, "
+    "d.prev_id "
     "FROM deliveries d LEFT JOIN attempts a ON a.delivery_id = d.id AND a.seq = d.attempt_count - 1"
 )
 """Each leg with its own last attempt (a journey's first row shows its last leg's reply, the attempt keeps its own)."""
+
+
+def in_journey_order(rows: Sequence[Sequence[Any]], head: int) -> list[Sequence[Any]]:
+    """:data:`HOP_SQL` rows of one journey in the order the mail went: the refusals before it (by
+    time), its first leg, then each leg after the one it continues (logs stamp whole seconds, so
+    time alone cannot order two legs of the same second)."""
+    by_id = {r[12]: r for r in rows}
+    after: dict[int, list[Sequence[Any]]] = {}
+    before: list[Sequence[Any]] = []
+    for r in rows:
+        if r[12] == head:
+            continue
+        if r[13] is not None and r[13] in by_id:
+            after.setdefault(r[13], []).append(r)
+        else:
+            before.append(r)
+    ordered = sorted(before, key=lambda r: (r[4], r[12]))
+    frontier = [by_id[head]] if head in by_id else []
+    while frontier:
+        ordered += frontier
+        frontier = sorted((c for r in frontier for c in after.get(r[12], [])), key=lambda r: (r[4], r[12]))
+    return ordered
 
 
 def to_hop_row(r: Sequence[Any]) -> HopRow:
@@ -315,8 +338,9 @@ class Reader:
     def hops(self, delivery_id: int, flt: Filter | None) -> list[HopRow]:
         p = self.p
         guard, params = self._owned("id", delivery_id, flt)
-        sql = f"{HOP_SQL} WHERE (d.id = {p} OR d.head_id = {p}){guard} ORDER BY d.leg_time, d.id"
-        return [to_hop_row(r) for r in self.db.execute_sql(sql, [delivery_id, delivery_id, *params]).fetchall()]
+        sql = f"{HOP_SQL} WHERE (d.id = {p} OR d.head_id = {p}){guard}"
+        found = self.db.execute_sql(sql, [delivery_id, delivery_id, *params]).fetchall()
+        return [to_hop_row(r) for r in in_journey_order(found, delivery_id)]
 
     def hops_for(self, delivery_ids: Iterable[int]) -> dict[int, list[HopRow]]:
         ids = list(delivery_ids)
@@ -324,11 +348,13 @@ class Reader:
         for start in range(0, len(ids), 400):
             chunk = ids[start:start + 400]
             marks = ", ".join(self.p for _ in chunk)
-            sql = f"{HOP_SQL} WHERE d.id IN ({marks}) OR d.head_id IN ({marks}) ORDER BY d.leg_time, d.id"
+            sql = f"{HOP_SQL} WHERE d.id IN ({marks}) OR d.head_id IN ({marks})"
+            grouped: dict[int, list[Sequence[Any]]] = {}
             for r in self.db.execute_sql(sql, [*chunk, *chunk]).fetchall():
-                head = r[11] if r[11] is not None else r[12]
+                grouped.setdefault(r[11] if r[11] is not None else r[12], []).append(r)
+            for head, found in grouped.items():
                 if head in out:
-                    out[head].append(to_hop_row(r))
+                    out[head] = [to_hop_row(r) for r in in_journey_order(found, head)]
         return out
 
     def raw_lines(self, message_key: int, flt: Filter | None) -> list[str]:

@@ -62,6 +62,7 @@ def options_from_args(args: argparse.Namespace, *, demo: Demo | None = None) -> 
         log_tz=resolve_zone(args.tz) if getattr(args, "tz", None) else None,
         accept_new_host_key=bool(getattr(args, "accept_new_host_key", False)),
         config_path=config_path,
+        locality=config.locality(),
     )
     if demo is not None:  # the demo's own logs and throw-away cache, never the user's
         options.sources = demo.sources

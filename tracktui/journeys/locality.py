@@ -5,9 +5,11 @@ server refused the client), used when rows are built and when legs are linked in
 journeys (:mod:`tracktui.cache.journeys`). The rules, as documented in the README's
 "How it decides":
 
-- A relay is **internal** when its address is loopback (``127.0.0.0/8``, ``::1``), its
-  name is ``localhost``, or it matches one of the configured internal relays (an address,
-  a network in CIDR form, a host name, or one of the synced hosts' names).
+- A relay is **internal** when it matches one of the configured internal relays: an
+  address, a network in CIDR form, a host name, one address and port (``127.0.0.1:10024``:
+  that port only), or one of the synced hosts' names. The default is loopback
+  (``127.0.0.0/8``, ``::1``) and ``localhost``. A *client* on loopback is always ours (it
+  runs on this machine), whatever the list says.
 - A leg to an internal relay over SMTP is a **hand-off** (a content filter such as
   amavisd-new on 127.0.0.1:10024, or our own next relay): its outcome is the next hop's.
   The next hop is named by the reply (``queued as X``, amavis ``queued_as: X``, Exim
@@ -64,6 +66,8 @@ _NEXT_QUEUE_ID: Final = re.compile(
 (amavis quotes the reinjection's reply, whose queue id is the one that matters)."""
 _RELAY: Final = re.compile(r"^(?P<name>[^\[\s]*)(?:\[(?P<addr>[^\]]*)\])?(?::(?P<port>\d+))?")
 _LMTP_PORT: Final = "24"
+_ENDPOINT: Final = re.compile(r"^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$")
+"""``127.0.0.1:10024``, ``[::1]:10024``, ``filter.lan:10024`` (a bare IPv6 address has several colons: no port)."""
 
 
 def next_queue_id(reply: str | None) -> str | None:
@@ -80,21 +84,28 @@ class Locality:
 
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     names: frozenset[str] = field(default_factory=frozenset)
+    endpoints: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    """(address or name, port) pairs: that one service is ours, not the whole address."""
 
     @classmethod
     def of(cls, internal: Iterable[str] = DEFAULT_INTERNAL, hosts: Iterable[str] = ()) -> Locality:
-        """From configured entries (addresses, CIDR networks, names) and the synced hosts' names."""
+        """From configured entries (addresses, CIDR networks, names, ``address:port``) and the synced hosts."""
         networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         names: set[str] = set()
+        endpoints: set[tuple[str, str]] = set()
         for entry in [*internal, *hosts]:
             text = entry.strip().lower()
             if not text:
+                continue
+            endpoint = _ENDPOINT.match(text)
+            if endpoint is not None:
+                endpoints.add((endpoint.group(1) or endpoint.group(2), endpoint.group(3)))
                 continue
             try:
                 networks.append(ipaddress.ip_network(text.strip("[]"), strict=False))
             except ValueError:
                 names.add(text.rstrip("."))
-        return cls(tuple(networks), frozenset(names))
+        return cls(tuple(networks), frozenset(names), frozenset(endpoints))
 
     def is_internal_address(self, address: str | None) -> bool:
         if not address:
@@ -118,7 +129,7 @@ class Locality:
         return short in self.names
 
     def is_internal_client(self, client: str | None) -> bool:
-        """A message's client (``name[addr]`` or a bare address) is on our side."""
+        """A message's client (``name[addr]`` or a bare address) is on our side (loopback always is)."""
         if not client:
             return False
         match = _RELAY.match(client.strip())
@@ -126,9 +137,10 @@ class Locality:
             return False
         addr = match.group("addr")
         if addr is not None:
-            return self.is_internal_address(addr)
+            return _is_loopback(addr) or self.is_internal_address(addr)
         name = match.group("name")
-        return self.is_internal_address(name) or self.is_internal_name(name)
+        return (_is_loopback(name) or name.lower() == "localhost" or self.is_internal_address(name)
+                or self.is_internal_name(name))
 
     def leg_kind(self, relay: str | None, *, refused_here: bool, sent: bool) -> LegKind:
         """Classify one leg by its relay field (see the module docstring).
@@ -151,9 +163,18 @@ class Locality:
             addr, name = name, ""
         if "/" in addr or addr.startswith(("private", "public")):
             return LegKind.MAILBOX  # a unix socket: LMTP to the local mailbox server
+        if port is not None and ((addr.lower(), port) in self.endpoints or (name.lower(), port) in self.endpoints):
+            return LegKind.MAILBOX if port == _LMTP_PORT else LegKind.HANDOFF
         if self.is_internal_address(addr) or self.is_internal_name(name):
             return LegKind.MAILBOX if port == _LMTP_PORT else LegKind.HANDOFF
         return LegKind.REMOTE
+
+
+def _is_loopback(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text.strip("[]").removeprefix("IPv6:").removeprefix("ipv6:")).is_loopback
+    except ValueError:
+        return False
 
 
 def _looks_like_address(text: str) -> bool:
@@ -176,7 +197,7 @@ def direction_of(first_client: str | None, first_leg: LegKind, final_leg: LegKin
     """
     ours = first_client is None or locality.is_internal_client(first_client)
     if first_leg is LegKind.REFUSED_HERE or final_leg is LegKind.REFUSED_HERE:
-        return Direction.LOCAL if first_client is not None and ours else Direction.INBOUND
+        return Direction.LOCAL if ours else Direction.INBOUND
     if final_leg is LegKind.MAILBOX:
         return Direction.LOCAL if ours else Direction.INBOUND
     return Direction.OUTBOUND

@@ -21,6 +21,9 @@ from tracktui.samples.sim import (
     to_moment,
 )
 
+FILTERED_SHARE = 0.3
+"""Share of submissions that pass through the content filter (amavisd-new) before delivery."""
+
 
 class PostfixWriter(Writer):
     """Postfix 3.x through rsyslog: smtpd/pickup, cleanup, qmgr, smtp/lmtp, bounce, and the usual neighbours."""
@@ -67,6 +70,8 @@ class PostfixWriter(Writer):
                                      f"rcpt={len(msg.rcpts)} data=1 quit=1 commands={6 + len(msg.rcpts)}"))
         helo = "" if msg.origin == "pickup" else f" helo=<[10.0.{rng.randrange(256)}.{rng.randrange(1, 255)}]>"
         proto = "" if msg.origin == "pickup" else " proto=ESMTP"
+        if msg.origin != "pickup" and rng.random() < FILTERED_SHARE:
+            return self._through_filter(msg, when, head, where, helo, proto)
         head += [
             (when + 0.05, f"{cleanup} message-id=<{msg.msgid}>"),
             (when + 0.06, f"{cleanup} info: header Subject: {msg.subject} {where}; from=<{msg.sender}> "
@@ -74,6 +79,39 @@ class PostfixWriter(Writer):
             (when + 0.08, f"opendkim[{self.pid('opendkim')}]: {q}: DKIM-Signature field added (s=mail, "
                           f"d={self.cfg.sender_domain})"),
             (when + 0.1, self._qmgr_from(msg)),
+        ]
+        return head
+
+    def _through_filter(self, msg: Msg, when: float, head: list[tuple[float, str]], where: str, helo: str,
+                        proto: str) -> list[tuple[float, str]]:
+        """The FILTER_README content filter: the submission goes to amavisd-new on 127.0.0.1:10024 under a
+        queue id of its own, comes back through 10025 as ``msg.qid`` and is delivered from there."""
+        before = self.make_id(when)
+        head = [(t, line.replace(f": {msg.qid}: ", f": {before}: ")) for t, line in head]
+        cleanup = f"postfix/cleanup[{self.pid('cleanup')}]:"
+        first = msg.rcpts[0].address
+        pending = len(msg.rcpts)
+        head += [
+            (when + 0.05, f"{cleanup} {before}: message-id=<{msg.msgid}>"),
+            (when + 0.06, f"{cleanup} {before}: info: header Subject: {msg.subject} {where}; from=<{msg.sender}> "
+                          f"to=<{first}>{proto}{helo}"),
+            (when + 0.1, f"postfix/qmgr[{self.pids['qmgr']}]: {before}: from=<{msg.sender}>, size={msg.size}, "
+                         f"nrcpt={pending} (queue active)"),
+        ]
+        scanned = when + 0.12 + 0.1 * self.rng.random()  # back before the first delivery try (when + 0.3)
+        smtpd = f"postfix/smtpd[{self.pid('smtpd')}]:"
+        head.append((scanned - 0.05, f"{smtpd} {msg.qid}: client=localhost[127.0.0.1]"))
+        for rcpt in msg.rcpts:
+            head.append((scanned, f"postfix/smtp[{self.pid('smtp')}]: {before}: to=<{rcpt.address}>, "
+                                  f"relay=127.0.0.1[127.0.0.1]:10024, delay={_pf(scanned - when)}, "
+                                  f"delays=0.1/0/0/{_pf(scanned - when - 0.1)}, dsn=2.0.0, status=sent (250 2.0.0 "
+                                  f"from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as {msg.qid})"))
+        head += [
+            (scanned + 0.01, f"{cleanup} {msg.qid}: message-id=<{msg.msgid}>"),
+            (scanned + 0.02, f"postfix/qmgr[{self.pids['qmgr']}]: {before}: removed"),
+            (scanned + 0.03, f"opendkim[{self.pid('opendkim')}]: {msg.qid}: DKIM-Signature field added (s=mail, "
+                             f"d={self.cfg.sender_domain})"),
+            (scanned + 0.05, self._qmgr_from(msg)),
         ]
         return head
 

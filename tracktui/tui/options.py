@@ -14,6 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tracktui.journeys.locality import DEFAULT_LOCALITY, Locality
 from tracktui.tui.widgets.filter_form import FormValues
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class AppOptions:
     refresh_seconds: float | None = None
     """Sync again this long after the previous sync finished (``None``: only on ``r``)."""
     config_path: Path | None = None
+    locality: Locality = DEFAULT_LOCALITY
+    """Our own relays and clients (the config's ``internal_relays`` and profile hosts), for journeys."""
     title: str = "tracktui"
     page_size: int = 100
     auth: AuthCallbacks | None = None

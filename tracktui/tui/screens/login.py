@@ -200,6 +200,7 @@ class LoginScreen(Screen[None]):
         from tracktui.sync import sync_sources
 
         cache = self.cache or Cache.open(self.options.cache_url, retention_days=self.options.retention_days)
+        cache.use_locality(self.options.locality)
         auth = AuthCallbacks(password=(lambda _prompt: password) if password else None,
                              passphrase=(lambda _path: password) if password else None)
         report = sync_sources(

@@ -88,8 +88,9 @@ class MainScreen(Screen[None]):
     def _open_cache(self) -> None:
         from tracktui.cache import Cache
 
-        self.post_message(msg.CacheOpened(Cache.open(self.options.cache_url,
-                                                     retention_days=self.options.retention_days)))
+        cache = Cache.open(self.options.cache_url, retention_days=self.options.retention_days)
+        cache.use_locality(self.options.locality)
+        self.post_message(msg.CacheOpened(cache))
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, generation: int, flt: Filter, after: PageCursor | None) -> None:
