@@ -42,6 +42,8 @@ from query import machine  # noqa: E402  (benchmarks/ is not a package)
 class NullCache:
     """Accepts everything and keeps nothing: isolates parse + correlate time."""
 
+    from tracktui.journeys.locality import DEFAULT_LOCALITY as locality
+
     def load_live(self, source_id: str) -> list[Any]:
         return []
 

@@ -99,7 +99,26 @@ class JourneyLinker:
 
     def __init__(self, sqlite: bool, locality: Locality) -> None:
         self.p = "?" if sqlite else "%s"
-        self.locality = locality
+        self._locality = locality
+        self._ours: dict[str | None, bool] = {}
+
+    @property
+    def locality(self) -> Locality:
+        return self._locality
+
+    @locality.setter
+    def locality(self, value: Locality) -> None:
+        self._locality = value
+        self._ours = {}
+
+    def _is_ours(self, client: str | None) -> bool:
+        """:meth:`Locality.is_internal_client`, remembered: a batch names the same clients again and again."""
+        known = self._ours.get(client)
+        if known is None:
+            if len(self._ours) > 50_000:
+                self._ours.clear()
+            known = self._ours[client] = self._locality.is_internal_client(client)
+        return known
 
     # -- entry point -------------------------------------------------------------------------------
 
@@ -108,11 +127,8 @@ class JourneyLinker:
         if not dlv_rows:
             return 0
         touched: set[int] = set()
-        has_handoffs = self._exists(cursor, "next_qid IS NOT NULL")
-        if has_handoffs:
-            for row in dlv_rows:
-                if row[_D["next_qid"]] is not None:
-                    touched.update(self._follow(cursor, row))
+        if self._exists(cursor, "next_qid IS NOT NULL"):
+            touched.update(self._follow(cursor, [row for row in dlv_rows if row[_D["next_qid"]] is not None]))
             touched.update(self._adopt(cursor, msg_rows, dlv_rows))
         if self._exists(cursor, f"leg = {_REFUSED} AND status = {_DEFERRED}"):
             touched.update(self._take_in_refusals(cursor, msg_rows, dlv_rows))
@@ -128,32 +144,57 @@ class JourneyLinker:
         cursor.execute(f"SELECT 1 FROM deliveries WHERE {where} LIMIT 1")
         return cursor.fetchone() is not None
 
-    def _follow(self, cursor: Any, row: tuple[Any, ...]) -> list[int]:
-        """A hand-off leg: link the next hop's matching deliveries (if logged yet) to it."""
-        p = self.p
-        leg_id, time = row[_D["id"]], row[_D["leg_time"]]
-        next_qid = row[_D["next_qid"]]
-        addresses = [a for a in (row[_D["recipient_lc"]], row[_D["alt_lc"]]) if a]
-        if next_qid:
-            where, args = "m.queue_id = " + p, [next_qid]
-        else:
-            message_id = row[_D["message_id"]]
-            if not message_id:
-                return [leg_id]
-            where, args = "m.message_id = " + p, [message_id]
-        marks = ", ".join(p for _ in addresses)
-        cursor.execute(
-            "SELECT d.id FROM messages m JOIN deliveries d ON d.message_key = m.id "
-            f"WHERE {where} AND m.id <> {p} AND m.first_seen >= {p} AND m.first_seen <= {p} "
-            f"AND (d.recipient_lc IN ({marks}) OR d.alt_lc IN ({marks})) AND d.id <> {p}",
-            [*args, row[_D["message_key"]], time - _SKEW, time + HANDOFF_WINDOW, *addresses, *addresses, leg_id],
+    def _chunks(self, cursor: Any, sql: str, values: Sequence[Any], size: int = 500) -> list[tuple[Any, ...]]:
+        """``sql`` (with one ``{marks}``) run over ``values`` in chunks; all rows."""
+        out: list[tuple[Any, ...]] = []
+        distinct = list(dict.fromkeys(values))
+        for start in range(0, len(distinct), size):
+            chunk = distinct[start:start + size]
+            cursor.execute(sql.format(marks=", ".join(self.p for _ in chunk)), chunk)
+            out += cursor.fetchall()
+        return out
+
+    def _link(self, cursor: Any, pairs: Iterable[tuple[int, int]]) -> None:
+        """Set ``prev_id`` (first of each pair) on legs (second) that continue nothing yet."""
+        rows = list(pairs)
+        if rows:
+            cursor.executemany(f"UPDATE deliveries SET prev_id = {self.p} WHERE id = {self.p} AND prev_id IS NULL",
+                               rows)
+
+    def _follow(self, cursor: Any, handoffs: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Hand-off legs of this batch: link the next hop's matching deliveries (if logged yet) to each."""
+        if not handoffs:
+            return []
+        named = [row for row in handoffs if row[_D["next_qid"]]]
+        found = self._chunks(
+            cursor,
+            "SELECT m.queue_id, m.first_seen, m.id, d.id, d.recipient_lc, d.alt_lc FROM messages m "
+            "JOIN deliveries d ON d.message_key = m.id WHERE m.queue_id IN ({marks})",
+            [row[_D["next_qid"]] for row in named],
         )
-        found = [r[0] for r in cursor.fetchall()]
-        if found:
-            marks = ", ".join(p for _ in found)
-            cursor.execute(f"UPDATE deliveries SET prev_id = {p} WHERE id IN ({marks}) AND prev_id IS NULL",
-                           [leg_id, *found])
-        return [leg_id]
+        by_queue_id: dict[str, list[tuple[Any, ...]]] = {}
+        for hit in found:
+            by_queue_id.setdefault(hit[0], []).append(hit)
+        pairs: list[tuple[int, int]] = []
+        for row in handoffs:
+            next_qid = row[_D["next_qid"]]
+            candidates = by_queue_id.get(next_qid, []) if next_qid else self._same_message_id(cursor, row)
+            pairs += [(row[_D["id"]], hit[3]) for hit in candidates if _continues(row, hit[1], hit[2], hit[3],
+                                                                             hit[4], hit[5])]
+        self._link(cursor, pairs)
+        return [up for up, _down in pairs]
+
+    def _same_message_id(self, cursor: Any, row: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Candidates for a hand-off whose reply named no queue id: messages with its Message-ID."""
+        message_id = row[_D["message_id"]]
+        if not message_id:
+            return []
+        cursor.execute(
+            "SELECT m.queue_id, m.first_seen, m.id, d.id, d.recipient_lc, d.alt_lc FROM messages m "
+            f"JOIN deliveries d ON d.message_key = m.id WHERE m.message_id = {self.p}",
+            [message_id],
+        )
+        return list(cursor.fetchall())
 
     def _adopt(self, cursor: Any, msg_rows: Sequence[tuple[Any, ...]],
                dlv_rows: Sequence[tuple[Any, ...]]) -> list[int]:
@@ -162,69 +203,75 @@ class JourneyLinker:
         by_message: dict[int, list[tuple[Any, ...]]] = {}
         for row in dlv_rows:
             by_message.setdefault(row[_D["message_key"]], []).append(row)
+        candidates = [m for m in msg_rows
+                      if m[_M["queue_id"]] and m[_M["notice_kind"]] is None and m[_M["id"]] in by_message
+                      and (m[_M["client"]] is None or self._is_ours(m[_M["client"]]))]
+        if not candidates:
+            return []
+        upstream_by_qid: dict[str, list[tuple[Any, ...]]] = {}
+        for hit in self._chunks(cursor, "SELECT next_qid, id, recipient_lc, alt_lc, leg_time, message_key "
+                                        "FROM deliveries WHERE next_qid IN ({marks})",
+                                [m[_M["queue_id"]] for m in candidates]):
+            upstream_by_qid.setdefault(hit[0], []).append(hit)
         has_unnamed = self._exists(cursor, "next_qid = ''")
-        touched: list[int] = []
-        for m in msg_rows:
-            queue_id, client = m[_M["queue_id"]], m[_M["client"]]
-            if not queue_id or m[_M["notice_kind"]] is not None:
-                continue
-            if client is not None and not self.locality.is_internal_client(client):
-                continue
-            legs = by_message.get(m[_M["id"]])
-            if not legs:
-                continue
-            first_seen = m[_M["first_seen"]]
-            window = [first_seen - HANDOFF_WINDOW, first_seen + _SKEW]
-            cursor.execute(
-                f"SELECT id, recipient_lc, alt_lc FROM deliveries WHERE next_qid = {p} AND message_key <> {p} "
-                f"AND leg_time >= {p} AND leg_time <= {p}",
-                [queue_id, m[_M["id"]], *window],
-            )
-            upstream = cursor.fetchall()
+        pairs: list[tuple[int, int]] = []
+        for m in candidates:
+            first_seen, key = m[_M["first_seen"]], m[_M["id"]]
+            upstream = upstream_by_qid.get(m[_M["queue_id"]], [])
             message_id = m[_M["message_id"]]
             if not upstream and has_unnamed and message_id:
                 cursor.execute(
-                    "SELECT d.id, d.recipient_lc, d.alt_lc FROM deliveries d JOIN messages m ON m.id = d.message_key "
-                    f"WHERE m.message_id = {p} AND d.next_qid = '' AND d.message_key <> {p} "
-                    f"AND d.leg_time >= {p} AND d.leg_time <= {p}",
-                    [message_id, m[_M["id"]], *window],
+                    "SELECT '', d.id, d.recipient_lc, d.alt_lc, d.leg_time, d.message_key FROM deliveries d "
+                    f"JOIN messages m ON m.id = d.message_key WHERE m.message_id = {p} AND d.next_qid = ''",
+                    [message_id],
                 )
                 upstream = cursor.fetchall()
-            for up_id, up_rcpt, up_alt in upstream:
+            for _qid, up_id, up_rcpt, up_alt, up_time, up_key in upstream:
+                if up_key == key or not (first_seen - HANDOFF_WINDOW <= up_time <= first_seen + _SKEW):
+                    continue
                 wanted = {a for a in (up_rcpt, up_alt) if a}
-                for leg in legs:
-                    if leg[_D["recipient_lc"]] in wanted or (leg[_D["alt_lc"]] or "") in wanted:
-                        cursor.execute(f"UPDATE deliveries SET prev_id = {p} WHERE id = {p} AND prev_id IS NULL",
-                                       [up_id, leg[_D["id"]]])
-                        touched.append(leg[_D["id"]])
-        return touched
+                pairs += [(up_id, leg[_D["id"]]) for leg in by_message[key]
+                          if leg[_D["recipient_lc"]] in wanted or (leg[_D["alt_lc"]] or "") in wanted]
+        self._link(cursor, pairs)
+        return [down for _up, down in pairs]
 
     def _take_in_refusals(self, cursor: Any, msg_rows: Sequence[tuple[Any, ...]],
                           dlv_rows: Sequence[tuple[Any, ...]]) -> list[int]:
         """Accepted recipients from remote clients take in the greylisting refusals before them."""
-        p = self.p
-        accepted = {m[_M["id"]]: m for m in msg_rows
-                    if m[_M["queue_id"]] and m[_M["client"]] and not self.locality.is_internal_client(m[_M["client"]])}
+        # Ask the (small, partial) index of pending refusals first; judge clients only for what it finds.
+        accepted = {m[_M["id"]]: m for m in msg_rows if m[_M["queue_id"]] and m[_M["client"]]}
+        rows = [row for row in dlv_rows if row[_D["message_key"]] in accepted and row[_D["leg"]] != _REFUSED]
+        if not rows:
+            return []
+        refusals: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        for hit in self._chunks(
+            cursor,
+            f"SELECT id, client, recipient_lc, sender_lc, time FROM deliveries WHERE leg = {_REFUSED} "
+            f"AND status = {_DEFERRED} AND recipient_lc IN ({{marks}}) AND queue_id = ''",
+            [row[_D["recipient_lc"]] for row in rows],
+        ):
+            refusals.setdefault((hit[2], hit[3]), []).append(hit)
+        if not refusals:
+            return []
         touched: list[int] = []
-        for row in dlv_rows:
-            message = accepted.get(row[_D["message_key"]])
-            if message is None or row[_D["leg"]] == _REFUSED:
+        updates: list[tuple[int, int]] = []
+        for row in rows:
+            found = refusals.get((row[_D["recipient_lc"]], row[_D["sender_lc"]]))
+            if not found:
+                continue
+            message = accepted[row[_D["message_key"]]]
+            if self._is_ours(message[_M["client"]]):
                 continue
             network = _client_network(message[_M["client"]])
-            if network is None:
-                continue
             first_seen = message[_M["first_seen"]]
-            cursor.execute(
-                f"SELECT id, client FROM deliveries WHERE leg = {_REFUSED} AND status = {_DEFERRED} "
-                f"AND recipient_lc = {p} AND sender_lc = {p} AND queue_id = '' AND time >= {p} AND time <= {p}",
-                [row[_D["recipient_lc"]], row[_D["sender_lc"]], first_seen - GREYLIST_WINDOW, first_seen + 1.0],
-            )
-            refusals = [r[0] for r in cursor.fetchall() if _client_network(r[1]) == network]
-            if refusals:
-                marks = ", ".join(p for _ in refusals)
-                cursor.execute(f"UPDATE deliveries SET head_id = {p}, status = {HIDDEN_STATUS} WHERE id IN ({marks})",
-                               [row[_D["id"]], *refusals])
+            mine = [hit[0] for hit in found if first_seen - GREYLIST_WINDOW <= hit[4] <= first_seen + 1.0
+                    and network is not None and _client_network(hit[1]) == network]
+            if mine:
+                updates += [(row[_D["id"]], refusal) for refusal in mine]
                 touched.append(row[_D["id"]])
+        if updates:
+            cursor.executemany(f"UPDATE deliveries SET head_id = {self.p}, status = {HIDDEN_STATUS} "
+                               f"WHERE id = {self.p}", updates)
         return touched
 
     def _refused_by_next_hop(self, cursor: Any, msg_rows: Sequence[tuple[Any, ...]],
@@ -247,13 +294,13 @@ class JourneyLinker:
                     f"AND d.leg_time >= {p} AND d.leg_time <= {p} AND d.prev_id IS NULL",
                     [rcpt, sender, *window],
                 )
-                refusals = [r[0] for r in cursor.fetchall() if self.locality.is_internal_client(r[1])]
+                refusals = [r[0] for r in cursor.fetchall() if self._is_ours(r[1])]
                 for refusal in refusals:
                     cursor.execute(f"UPDATE deliveries SET prev_id = {p} WHERE id = {p}", [row[_D["id"]], refusal])
                 if refusals:
                     touched.append(row[_D["id"]])
             elif (leg == _REFUSED and not row[_D["queue_id"]]
-                  and self.locality.is_internal_client(clients.get(row[_D["message_key"]]))):
+                  and self._is_ours(clients.get(row[_D["message_key"]]))):
                 cursor.execute(
                     f"SELECT id FROM deliveries WHERE recipient_lc = {p} AND leg = {_HANDOFF} AND sender_lc = {p} "
                     f"AND leg_status IN ({_DEFERRED}, {_BOUNCED}) AND leg_time >= {p} AND leg_time <= {p} "
@@ -333,6 +380,18 @@ class JourneyLinker:
              final.dsn, final.reply, DIRECTION_TO_CODE[direction], final.id, hop_count, final_address,
              final.recipient_lc if final_address else head.alt_lc, head.id],
         )
+
+
+def _continues(row: tuple[Any, ...], first_seen: float, message_key: int, delivery_id: int, rcpt: str,
+               alt: str | None) -> bool:
+    """Whether a delivery of a message first seen at ``first_seen`` is the next hop of hand-off ``row``."""
+    time = row[_D["leg_time"]]
+    if message_key == row[_D["message_key"]] or delivery_id == row[_D["id"]]:
+        return False
+    if not time - _SKEW <= first_seen <= time + HANDOFF_WINDOW:
+        return False
+    wanted = {a for a in (row[_D["recipient_lc"]], row[_D["alt_lc"]]) if a}
+    return rcpt in wanted or (alt or "") in wanted
 
 
 def _shown_status(leg: _Leg) -> int:

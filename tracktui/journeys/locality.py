@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 from typing import Final
 
 
@@ -132,6 +133,9 @@ class Locality:
         """A message's client (``name[addr]`` or a bare address) is on our side (loopback always is)."""
         if not client:
             return False
+        return _internal_client(self, client)
+
+    def _internal_client(self, client: str) -> bool:
         match = _RELAY.match(client.strip())
         if match is None:
             return False
@@ -170,6 +174,12 @@ class Locality:
         return LegKind.REMOTE
 
 
+@lru_cache(maxsize=65536)
+def _internal_client(locality: Locality, client: str) -> bool:
+    """Remembered: a log names the same clients again and again."""
+    return locality._internal_client(client)
+
+
 def _is_loopback(text: str) -> bool:
     try:
         return ipaddress.ip_address(text.strip("[]").removeprefix("IPv6:").removeprefix("ipv6:")).is_loopback
@@ -195,9 +205,7 @@ def direction_of(first_client: str | None, first_leg: LegKind, final_leg: LegKin
     our own; mail ending in a mailbox here is inbound from a remote client, local from our
     side (pickup, loopback, an internal relay); everything else went out.
     """
+    if final_leg is not LegKind.MAILBOX and LegKind.REFUSED_HERE not in (first_leg, final_leg):
+        return Direction.OUTBOUND
     ours = first_client is None or locality.is_internal_client(first_client)
-    if first_leg is LegKind.REFUSED_HERE or final_leg is LegKind.REFUSED_HERE:
-        return Direction.LOCAL if ours else Direction.INBOUND
-    if final_leg is LegKind.MAILBOX:
-        return Direction.LOCAL if ours else Direction.INBOUND
-    return Direction.OUTBOUND
+    return Direction.LOCAL if ours else Direction.INBOUND
