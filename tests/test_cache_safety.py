@@ -101,3 +101,21 @@ def test_a_full_disk_is_its_own_line_and_code(tmp_path: Path) -> None:
     error = damaged_or_plain(str(path), info.value, path)
     assert error.exit_code == EXIT_CACHE and error.exit_code != 2
     assert "disk is full" in str(error) and "free some space" in str(error)
+
+
+def test_a_read_only_cache_directory_names_the_wal_need(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's "unable to open database file" says why when the directory is not writable for the user.
+
+    Root ignores permissions (CI runs as root, and the venv's interpreter under /root is not
+    runnable by another user), so the directory's writability is what the check is told.
+    """
+    import tracktui.cache.store as store
+
+    path = tmp_path / "shared" / "cache.sqlite3"
+    path.parent.mkdir()
+    error = sqlite3.OperationalError("unable to open database file")
+    assert "WAL" not in str(store.damaged_or_plain(str(path), error, path))
+    monkeypatch.setattr(store.os, "access", lambda _p, _mode: False)
+    words = str(store.damaged_or_plain(str(path), error, path))
+    assert "WAL needs a writable directory" in words and str(path.parent) in words
+    assert "\n" not in words

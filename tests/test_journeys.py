@@ -246,3 +246,33 @@ def test_the_story_of_a_greylisted_journey(tmp_path: Path, cache_url: str) -> No
     assert story.startswith("Turned away for now at T (450 4.7.1 <carol@example.com>: Recipient address rejected")
     assert story.endswith("→ accepted from mail.friend.example[198.51.100.21] as 7A7A7A7A7A on mx → delivered into "
                           "the mailbox (mx.example.com[private/dovecot-lmtp]) at T.")
+
+
+REQUEUE_FILTER = [
+    # A filter that takes mail over SMTP without naming a queue id and reinjects it with sendmail (pickup).
+    "Dec  1 14:00:00 mx postfix/smtpd[111]: 5B5B5B5B5B: client=mail.remote.example[203.0.113.5]",
+    "Dec  1 14:00:00 mx postfix/cleanup[102]: 5B5B5B5B5B: message-id=<requeued@remote.example>",
+    "Dec  1 14:00:00 mx postfix/qmgr[103]: 5B5B5B5B5B: from=<alice@remote.example>, size=900, nrcpt=1 (queue active)",
+    "Dec  1 14:00:01 mx postfix/smtp[104]: 5B5B5B5B5B: to=<bob@example.com>, relay=127.0.0.1[127.0.0.1]:10031, "
+    "delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+    "Dec  1 14:00:01 mx postfix/qmgr[103]: 5B5B5B5B5B: removed",
+    "Dec  1 14:00:05 mx postfix/pickup[112]: 6C6C6C6C6C: uid=110 from=<alice@remote.example>",
+    "Dec  1 14:00:05 mx postfix/cleanup[102]: 6C6C6C6C6C: message-id=<requeued@remote.example>",
+    "Dec  1 14:00:05 mx postfix/qmgr[103]: 6C6C6C6C6C: from=<alice@remote.example>, size=950, nrcpt=1 (queue active)",
+    "Dec  1 14:00:06 mx postfix/local[113]: 6C6C6C6C6C: to=<bob@example.com>, relay=local, delay=1, "
+    "delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Dec  1 14:00:06 mx postfix/qmgr[103]: 6C6C6C6C6C: removed",
+]
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_hand_off_without_a_queue_id_is_followed_by_message_id(tmp_path: Path, cache_url: str, split: bool) -> None:
+    cache = cache_url
+    if split:
+        sync(tmp_path, cache, "a.log", REQUEUE_FILTER[:5])
+        assert rows(cache)[0].status is Status.IN_TRANSIT
+        sync(tmp_path, cache, "b.log", REQUEUE_FILTER[5:])
+    else:
+        sync(tmp_path, cache, "mail.log", REQUEUE_FILTER)
+    (row,) = rows(cache)
+    assert (row.status, row.queue_id, row.direction, row.hop_count) == (Status.DELIVERED, "5B5B5B5B5B", "inbound", 2)
