@@ -170,3 +170,15 @@ def test_times_are_epoch_floats() -> None:
     flt = make(since="2026-11-01T00:00:00Z", until="2026-11-02T00:00:00Z")
     assert flt.since == 1793491200.0
     assert flt.until == flt.since + 86400
+
+
+@pytest.mark.parametrize(("typed", "kind"), [
+    ("bob@example.com", "recipient"), ("@example.com", "recipient"), ("bob", "recipient"),
+    ("*@*.example", "recipient"), ("4F9D195432", "queue_id"), ("3yqGz14TJrz6tQB", "queue_id"),
+    ("1m2Abc-000123-AB", "queue_id"), ("1xYoL6-0001gP-18", "queue_id"),
+    ("<journey-1@remote.example>", "message_id"),
+])
+def test_one_field_takes_an_address_a_queue_id_or_a_message_id(typed: str, kind: str) -> None:
+    from tracktui.filters import split_search_text
+
+    assert split_search_text(typed)[0] == kind

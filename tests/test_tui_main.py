@@ -482,3 +482,10 @@ async def test_a_content_filter_journey_is_one_recipient_with_its_hops_and_story
         hops = [c for c in message.children[0].children if isinstance(c.data, HopData)]
         assert [h.data.hop.queue_id for h in hops] == ["C1000000001", "C2000000002"]
         assert str(hops[0].label).startswith("→ hop mx1 C1000000001 2026-11-20 11:30:01 127.0.0.1")
+        # The reinjected copy's queue id, typed in the one search field, finds the journey.
+        field = app.screen.query_one("#recipient", Input)
+        field.value = "C2000000002"
+        field.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(labels(app)) == 1 and "zoe@example.org" in labels(app)[0]

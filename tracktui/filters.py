@@ -169,6 +169,25 @@ def build_filter(
     )
 
 
+_QUEUE_ID_SHAPES = re.compile(
+    r"^(?:[0-9A-F]{8,15}"                                   # Postfix short ids
+    r"|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{11,20}"  # Postfix long ids (enable_long_queue_ids)
+    r"|[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4})$"  # Exim, old and new
+)
+
+
+def split_search_text(text: str) -> tuple[str, str]:
+    """What one typed value in the form's "To" field is: ``("queue_id", id)``, ``("message_id", id)``
+    (written ``<...>``) or ``("recipient", text)``: one field finds an address, a journey's queue id
+    or its Message-ID, as the command line's ``--to``/``--queue-id``/``--message-id`` do."""
+    value = text.strip()
+    if value.startswith("<") and value.endswith(">") and "@" in value:
+        return "message_id", value
+    if value and "@" not in value and "." not in value and "*" not in value and _QUEUE_ID_SHAPES.match(value):
+        return "queue_id", value
+    return "recipient", text
+
+
 DIRECTION_CHOICES: tuple[str, ...] = ("all", "outbound", "inbound", "local")
 """``--direction`` values and the filter form's choices, in display order."""
 

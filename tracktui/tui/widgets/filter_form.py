@@ -20,7 +20,13 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from tracktui.dates import format_day
 from tracktui.errors import UsageError
-from tracktui.filters import build_filter, earliest_allowed, normalize_address_pattern, normalize_text
+from tracktui.filters import (
+    build_filter,
+    earliest_allowed,
+    normalize_address_pattern,
+    normalize_text,
+    split_search_text,
+)
 from tracktui.model import STATUS_GROUP_LABELS, STATUS_GROUPS, Filter, Status
 
 GROUPS: tuple[str, ...] = tuple(STATUS_GROUP_LABELS)
@@ -56,7 +62,8 @@ def form_filter(values: FormValues, *, now: datetime, tz: tzinfo, retention_days
                                        retention_days=retention_days)),
         ("until", lambda: build_filter(status=None, since=None, until=values.until, default_since=None, now=now,
                                        tz=tz, retention_days=retention_days)),
-        ("recipient", lambda: normalize_address_pattern(values.recipient, what="recipient")),
+        ("recipient", lambda: split_search_text(values.recipient)[0] != "recipient"
+         or normalize_address_pattern(values.recipient, what="recipient")),
         ("sender", lambda: normalize_address_pattern(values.sender, what="sender")),
         ("subject", lambda: normalize_text(values.subject, what="subject")),
     )
@@ -65,9 +72,12 @@ def form_filter(values: FormValues, *, now: datetime, tz: tzinfo, retention_days
             check()
         except UsageError as error:
             raise FieldError(field, str(error)) from None
+    kind, typed = split_search_text(values.recipient)
     try:
         return build_filter(
-            status=values.status, since=values.since, until=values.until, recipient=values.recipient,
+            status=values.status, since=values.since, until=values.until,
+            recipient=typed if kind == "recipient" else None, queue_id=typed if kind == "queue_id" else None,
+            message_id=typed if kind == "message_id" else None,
             sender=values.sender, subject=values.subject, now=now, tz=tz, retention_days=retention_days,
             direction=values.direction,
         )
@@ -111,7 +121,7 @@ class FilterForm(Vertical):
                     yield Input(initial.until, placeholder="now", id="until", compact=True)
                 with Horizontal(classes="field-row"):
                     yield Label("To", classes="field-label")
-                    yield Input(initial.recipient, placeholder="bob@example.com, @domain, *wild*",
+                    yield Input(initial.recipient, placeholder="bob@example.com, @domain, queue id, <msg-id>",
                                 id="recipient", compact=True)
                     yield Label("Sender", classes="field-label")
                     yield Input(initial.sender, placeholder="address or @domain", id="sender", compact=True)
