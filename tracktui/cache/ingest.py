@@ -36,12 +36,14 @@ _LAST_SEEN = MESSAGE_COLUMNS.index("last_seen")
 
 
 JOURNEY_KEPT: dict[str, str] = {
-    **dict.fromkeys(("status", "time"), "deliveries.head_id IS NOT NULL OR deliveries.final_id IS NOT NULL"),
-    **dict.fromkeys(("relay", "delay", "code", "dsn", "reply", "direction", "alt_lc"),
+    "status": "deliveries.head_id IS NOT NULL OR deliveries.final_id IS NOT NULL",
+    **dict.fromkeys(("time", "relay", "delay", "code", "dsn", "reply", "direction", "alt_lc"),
                     "deliveries.final_id IS NOT NULL"),
 }
 """Delivery columns the journey linker owns once a leg is linked (the leg's own values are in ``leg_*``
-and its attempts): a re-read of the leg must not overwrite what the journey shows."""
+and its attempts): a re-read of the leg must not overwrite what the journey shows. A hidden leg keeps
+only its status (-1); its other columns stay its own, so any split of the log into batches stores the
+same rows."""
 
 
 def _insert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, update: bool, values: str,
