@@ -32,10 +32,10 @@ def test_every_status_group(name: str) -> None:
 
 def test_status_groups_cover_what_the_design_says() -> None:
     assert make(status="temporary").statuses == {Status.DEFERRED}
-    assert make(status="permanent").statuses == {Status.BOUNCED, Status.EXPIRED}
+    assert make(status="permanent").statuses == {Status.BOUNCED, Status.EXPIRED, Status.DELETED}
     assert make(status="all").statuses == set(Status)
     assert make(status=None).statuses == {Status.DELIVERED}
-    assert make(status=" Permanent ").statuses == {Status.BOUNCED, Status.EXPIRED}
+    assert make(status=" Permanent ").statuses == {Status.BOUNCED, Status.EXPIRED, Status.DELETED}
 
 
 def test_unknown_status_names_the_choices() -> None:

@@ -349,7 +349,6 @@ def test_local_scan_text_in_a_remote_reply_is_no_rejection(parser: EximParser) -
     [
         f"{OLD_ID} Frozen (delivery error message)",
         f"{OLD_ID} Message is frozen",
-        f"{OLD_ID} removed by root",
         "Start queue run: pid=1234",
         "SMTP connection from [127.0.0.1]:4000 (TCP/IP connection count = 1)",
         "exim 4.96 daemon started: pid=99, no queue runs, listening for SMTP on [127.0.0.1]:25",

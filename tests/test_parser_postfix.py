@@ -442,9 +442,9 @@ def test_success_notice_documented_format() -> None:
     )
 
 
-def test_postsuper_removed() -> None:
+def test_postsuper_removed_is_a_deletion_by_an_administrator() -> None:
     event = parse_one("Nov 27 09:00:01 mx postfix/postsuper[9]: 4F2A1B3C4D: removed")
-    assert (event.kind, event.queue_id) == (EventKind.REMOVED, "4F2A1B3C4D")
+    assert (event.kind, event.queue_id) == (EventKind.DELETED, "4F2A1B3C4D")
 
 
 # -- documented formats: long ids, dovecot lmtp, other envelopes ---------------------

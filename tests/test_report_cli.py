@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from tracktui.__main__ import main
 from tracktui.dates import local_zone
 from tracktui.errors import UsageError
-from tracktui.model import AttemptRow, DeliveryRow, Filter, Status
+from tracktui.model import STATUS_GROUPS, AttemptRow, DeliveryRow, Filter, Status
 from tracktui.report.monthly import month_of, sent_at
 from tracktui.report.sample import sample_rows
 
@@ -132,12 +132,12 @@ def test_output_writes_the_filtered_report(env: FakeCache, tmp_path: Path, capsy
     assert str(out) in capsys.readouterr().out
     since = env.report_queries[-1].since
     assert since is not None and abs(since - (time.time() - 50 * 86400)) < 2 * 3600
-    expected = sum(1 for row, _ in month_rows if row.status in (Status.BOUNCED, Status.EXPIRED) and row.time >= since)
+    expected = sum(1 for row, _ in month_rows if row.status in STATUS_GROUPS["permanent"] and row.time >= since)
     assert expected > 0
     summary = PdfReader(out).pages[0].extract_text()
     assert f"Deliveries {expected} in" in summary
     assert "Filter Permanently rejected, since" in summary
-    assert env.report_queries[-1].statuses == frozenset({Status.BOUNCED, Status.EXPIRED})
+    assert env.report_queries[-1].statuses == STATUS_GROUPS["permanent"]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ from tracktui import __version__, engine
 from tracktui.errors import EXIT_USAGE, TracktuiError
 from tracktui.filters import DIRECTION_CHOICES
 
-STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "in-transit", "temporary", "permanent", "all")
+STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "in-transit", "deleted", "temporary", "permanent",
+                  "all")
 
 
 class _Parser(argparse.ArgumentParser):

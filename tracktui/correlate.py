@@ -49,8 +49,10 @@ _REMOVED: Final = EventKind.REMOVED
 _REJECTED: Final = EventKind.REJECTED
 _NOTICE: Final = EventKind.NOTICE
 _STARTED: Final = EventKind.STARTED
+_DELETED: Final = EventKind.DELETED
 _DEFERRED_STATUS: Final = Status.DEFERRED
 _EXPIRED_STATUS: Final = Status.EXPIRED
+_DELETED_STATUS: Final = Status.DELETED
 
 
 def stable_key(*parts: object) -> int:
@@ -156,6 +158,8 @@ class Correlator:
         if queue_id:
             by_queue_id = self._live.get(event.host)
             message = by_queue_id.get(queue_id) if by_queue_id is not None else None
+            if message is None and kind is _REMOVED and (event.host, queue_id) in self._closed:
+                return  # Exim's "Completed" after "removed by root": the message is already closed
             if message is None or (kind is _QUEUED and message.line_count):
                 message = self._new_message(event, message)
             elif message.drained:
@@ -221,6 +225,12 @@ class Correlator:
             if event.subject is not None:
                 message.subject = event.subject
         elif kind is _REMOVED:
+            self._close(message)
+        elif kind is _DELETED:
+            for delivery in message.deliveries.values():
+                if delivery.status is _DEFERRED_STATUS:
+                    delivery.status = _DELETED_STATUS
+                    delivery.time = time
             self._close(message)
         elif kind is _EXPIRED:
             message.expired = True

@@ -39,6 +39,8 @@ class Status(StrEnum):
     """The MTA gave up after the queue lifetime and returned it to the sender."""
     IN_TRANSIT = "in-transit"
     """Handed to a content filter or one of our own relays whose outcome is not logged (yet)."""
+    DELETED = "deleted"
+    """An administrator deleted it from the queue (``postsuper -d``, ``exim -Mrm``) before it was delivered."""
 
 
 STATUS_GROUPS: dict[str, frozenset[Status]] = {
@@ -47,7 +49,8 @@ STATUS_GROUPS: dict[str, frozenset[Status]] = {
     "bounced": frozenset({Status.BOUNCED}),
     "expired": frozenset({Status.EXPIRED}),
     "temporary": frozenset({Status.DEFERRED}),
-    "permanent": frozenset({Status.BOUNCED, Status.EXPIRED}),
+    "permanent": frozenset({Status.BOUNCED, Status.EXPIRED, Status.DELETED}),
+    "deleted": frozenset({Status.DELETED}),
     "in-transit": frozenset({Status.IN_TRANSIT}),
     "all": frozenset(Status),
 }
@@ -85,6 +88,8 @@ class EventKind(IntEnum):
     """Postfix ``bounce``: a notification we sent; ``queue_id`` is the original, ``related_queue_id`` the notice."""
     STARTED = 10
     """qmail ``starting delivery D: msg N to ...``: binds delivery number D to a message and recipient."""
+    DELETED = 11
+    """An administrator deleted the message from the queue (postsuper ``removed``, exim ``removed by``)."""
 
 
 class AttemptResult(StrEnum):

@@ -48,6 +48,7 @@ STATUS_STYLES: dict[Status, str] = {
     Status.BOUNCED: "red",
     Status.EXPIRED: "magenta",
     Status.IN_TRANSIT: "cyan",
+    Status.DELETED: "magenta",
 }
 _CELL_LIMIT = 2000
 """Only this much of a cell is sanitised for the table: it is cut to the column anyway."""

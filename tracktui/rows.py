@@ -22,7 +22,7 @@ from tracktui.journeys.locality import (
 )
 from tracktui.model import AttemptResult, Message, Status
 
-STATUS_CODES: Final = ("delivered", "deferred", "bounced", "expired", "in-transit")
+STATUS_CODES: Final = ("delivered", "deferred", "bounced", "expired", "in-transit", "deleted")
 """Statuses and attempt results are stored as small integers: index order = this order."""
 RESULT_CODES: Final = ("sent", "deferred", "bounced", "expired")
 

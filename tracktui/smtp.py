@@ -206,6 +206,8 @@ def _explain_cached(code: int | None, dsn: str | None, reply: str, status: Statu
         dsn = extract_dsn(reply)
     if status is Status.EXPIRED or (status is None and _mentions_expiry(reply)):
         return _expired(code, dsn, reply)
+    if status is Status.DELETED:
+        return _deleted(code, dsn, reply)
     klass = _class_of(code, dsn)
     if status is Status.DELIVERED or (status is None and klass == 2):
         detail = _detail(code, dsn)
@@ -271,6 +273,23 @@ def _expired(code: int | None, dsn: str | None, reply: str) -> Explanation:
     )
 
 
+def _deleted(code: int | None, dsn: str | None, reply: str) -> Explanation:
+    """Deleted from the queue by an administrator: nobody retries, and no bounce goes to the sender."""
+    underlying = _explain_cached(code, dsn, reply, Status.DEFERRED) if (code or dsn or reply) else None
+    reason = ""
+    if underlying is not None and underlying.category not in ("temporary_other", "unknown"):
+        reason = f" Until then it had been waiting because {underlying.summary[0].lower()}{underlying.summary[1:]}"
+    return Explanation(
+        "deleted",
+        "An administrator deleted it from your server's queue before it was delivered: nobody retries it."
+        + reason,
+        _detail(code, dsn),
+        True,
+        "If that was not intended, ask the sender to send it again; the sender was not told (no bounce is sent).",
+        underlying.blocklist if underlying is not None else None,
+    )
+
+
 def _category(code: int | None, dsn: str | None, reply: str, klass: int | None) -> tuple[str, str | None]:
     """Category and blocklist key: strong texts, then specific codes, then weak texts, then classes."""
     text = reply.replace("_", " ") if reply else ""
@@ -328,7 +347,7 @@ def _class_of(code: int | None, dsn: str | None) -> int | None:
 def _permanence(klass: int | None, status: Status | None) -> bool | None:
     if status is Status.DEFERRED:
         return False
-    if status in (Status.BOUNCED, Status.EXPIRED):
+    if status in (Status.BOUNCED, Status.EXPIRED, Status.DELETED):
         return True
     if klass == 4:
         return False

@@ -53,7 +53,8 @@ _BOUNCED: Final = STATUS_TO_CODE[Status.BOUNCED]
 _IN_TRANSIT: Final = STATUS_TO_CODE[Status.IN_TRANSIT]
 _HANDOFF: Final = int(LegKind.HANDOFF)
 _REFUSED: Final = int(LegKind.REFUSED_HERE)
-_FAN_OUT_ORDER: Final = (_DEFERRED, _IN_TRANSIT, _BOUNCED, STATUS_TO_CODE[Status.EXPIRED], _DELIVERED)
+_FAN_OUT_ORDER: Final = (_DEFERRED, _IN_TRANSIT, _BOUNCED, STATUS_TO_CODE[Status.EXPIRED],
+                          STATUS_TO_CODE[Status.DELETED], _DELIVERED)
 """When an alias fans one recipient out to several final legs, the journey shows the least settled one."""
 
 _LEG_COLUMNS: Final = (

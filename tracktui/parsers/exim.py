@@ -265,6 +265,8 @@ class EximParser:
                 return self._failed(line, epoch, host, queue_id, rest[3:], _BOUNCED)
             if rest.startswith("Completed"):
                 return Event(_REMOVED, epoch, host, queue_id, line, "exim")
+            if rest.startswith("removed by "):  # exim -Mrm: an administrator deleted it
+                return Event(EventKind.DELETED, epoch, host, queue_id, line, "exim")
         if " rejected " in rest and (rest.startswith(("H=", "U=", "F=")) or " H=" in rest[:200]):
             return self._rejected(line, epoch, host, rest)
         self.stats.ignored += 1

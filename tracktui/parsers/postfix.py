@@ -382,7 +382,7 @@ class PostfixParser:
 
     def _postsuper(self, time: float, host: str, qid: str, rest: str, line: str) -> Event | None:
         if rest == "removed" and is_queue_id(qid):
-            return Event(EventKind.REMOVED, time, host, qid, line, "postfix")
+            return Event(EventKind.DELETED, time, host, qid, line, "postfix")  # postsuper -d: an administrator
         self.stats.ignored += 1
         return None
 

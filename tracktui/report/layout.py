@@ -40,6 +40,7 @@ STATUS_COLOURS: dict[Status, tuple[int, int, int]] = {
     Status.BOUNCED: (180, 20, 20),
     Status.EXPIRED: (180, 20, 20),
     Status.IN_TRANSIT: (20, 100, 160),
+    Status.DELETED: (120, 60, 140),
 }
 TEXT = (20, 20, 20)
 GREY = (110, 110, 110)

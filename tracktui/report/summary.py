@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from tracktui.model import AttemptRow, DeliveryRow, Status
+from tracktui.model import STATUS_GROUPS, AttemptRow, DeliveryRow, Status
 from tracktui.report.words import explain_row
 
-FAILED = frozenset({Status.DEFERRED, Status.BOUNCED, Status.EXPIRED})
-PERMANENT = frozenset({Status.BOUNCED, Status.EXPIRED})
+PERMANENT = STATUS_GROUPS["permanent"]
+FAILED = PERMANENT | {Status.DEFERRED}
 
 
 @dataclass(slots=True)

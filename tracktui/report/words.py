@@ -19,6 +19,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.BOUNCED: "Bounced",
     Status.EXPIRED: "Expired",
     Status.IN_TRANSIT: "In transit",
+    Status.DELETED: "Deleted",
 }
 """How a single status reads in a report."""
 

@@ -24,6 +24,7 @@ STATUS_MARKS: dict[Status, tuple[str, str]] = {
     Status.BOUNCED: ("✗", "red"),
     Status.EXPIRED: ("⊘", "magenta"),
     Status.IN_TRANSIT: ("→", "cyan"),
+    Status.DELETED: ("⌫", "magenta"),
 }
 """Mark and colour per status, in the tree and the details pane."""
 
@@ -33,6 +34,7 @@ STATUS_WORDS: dict[Status, str] = {
     Status.BOUNCED: "permanently rejected",
     Status.EXPIRED: "expired, returned to the sender",
     Status.IN_TRANSIT: "handed to a content filter or own relay; outcome not logged yet",
+    Status.DELETED: "deleted from the queue by an administrator",
 }
 
 RESULT_STATUS: dict[AttemptResult, Status] = {
@@ -42,8 +44,8 @@ RESULT_STATUS: dict[AttemptResult, Status] = {
     AttemptResult.EXPIRED: Status.EXPIRED,
 }
 
-SEVERITY: dict[Status, int] = {Status.DELIVERED: 0, Status.IN_TRANSIT: 1, Status.DEFERRED: 2, Status.EXPIRED: 3,
-                               Status.BOUNCED: 4}
+SEVERITY: dict[Status, int] = {Status.DELIVERED: 0, Status.IN_TRANSIT: 1, Status.DEFERRED: 2, Status.DELETED: 3,
+                               Status.EXPIRED: 4, Status.BOUNCED: 5}
 """Which status a message node shows when its recipients differ: the worst one."""
 
 MAX_LABEL = 300
