@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="read new log lines from the sources into the cache", argument_default=kept)
     _add_source_options(sync)
     sync.add_argument("--quiet", action="store_true", default=False, help="no progress display")
+    sync.add_argument("--rescan", action="store_true", default=False,
+                      help="read the sources again from their start (nothing stored is doubled)")
 
     search = sub.add_parser("search", help="print deliveries matching a filter", argument_default=kept)
     _add_source_options(search)

@@ -118,8 +118,14 @@ def sync_sources(
     should_stop: Callable[[], bool] | None = None,
     now: float | None = None,
     pipeline: bool | None = None,
+    rescan: bool = False,
 ) -> SyncReport:
     """Sync every source (the URLs plus each profile's sources) in parallel, then prune the cache.
+
+    ``rescan`` reads each source again from its start, as if it were new (its cursor and the
+    state of its open messages are set aside): every key is derived from content, so what is
+    already stored is rewritten, never doubled. For a first read that went wrong (a wrong
+    ``--mta``) or a cache that missed lines.
 
     Errors are collected per source in the report, never raised: the caller
     decides what a failed host means (the CLI's exit code, the TUI's message).
@@ -152,7 +158,7 @@ def sync_sources(
                     wanted = source.mta_hint
                 profile_tz = _profile_zone(profile) or tz
                 _sync_one(cache, source, result, mta=wanted, tz=profile_tz, emit=emit,
-                          should_stop=should_stop, now=now, pipeline=pipeline)
+                          should_stop=should_stop, now=now, pipeline=pipeline, rescan=rescan)
             emit(SyncProgress(source=url, host=result.host, phase="done", bytes_done=result.bytes_read,
                               lines=result.lines, deliveries=result.deliveries))
         except TracktuiError as error:
@@ -190,16 +196,17 @@ def _sync_one(
     should_stop: Callable[[], bool] | None,
     now: float | None,
     pipeline: bool | None,
+    rescan: bool = False,
 ) -> None:
-    """Read one source to its end, committing batch by batch.
+    """Read one source to its end, committing batch by batch (from its start with ``rescan``).
 
     Parsing runs inline for small reads and in a worker process for large
     ones (``pipeline``: ``None`` picks by :data:`PROCESS_MIN_LINES`, ``True``
     or ``False`` force it); both write exactly the same rows.
     """
     source_id = source.url
-    live = cache.load_live(source_id)
-    state = cache.source_state(source_id)
+    live = [] if rescan else cache.load_live(source_id)
+    state = None if rescan else cache.source_state(source_id)
     stats = ParseStats()
 
     def forward(event: ProgressEvent) -> None:

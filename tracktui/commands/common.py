@@ -274,6 +274,7 @@ def sync_from_args(
             auth=cli_auth(pause=display.paused),
             progress=display,
             retention_days=config.retention_days,
+            rescan=bool(getattr(args, "rescan", False)),
         )
     print_sync_problems(report, stream)
     return report
