@@ -255,7 +255,8 @@ def _level(value: float, maximum: float, warn_ratio: float) -> int:
 
 
 def _line(seen: Observation, limits: Thresholds, level: int, reasons: tuple[str, ...]) -> str:
-    facts = (f"{seen.total} {'delivery' if seen.total == 1 else 'deliveries'} in {_duration(seen.window)}, bounce rate {_percent(seen.bounce_rate)}, "
+    noun = "delivery" if seen.total == 1 else "deliveries"
+    facts = (f"{seen.total} {noun} in {_duration(seen.window)}, bounce rate {_percent(seen.bounce_rate)}, "
              f"oldest deferred {_duration(seen.oldest_deferred_age()) if seen.deferred else 'none'}")
     text = "; ".join((*reasons, facts))
     text = sanitize(text, max_length=1000).replace("|", "/")  # domains and list names come from logs
