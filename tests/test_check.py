@@ -145,7 +145,7 @@ def test_bounce_rate_over_the_warning_threshold_warns(tmp_path: Path) -> None:
     cache = sync(tmp_path, [*delivered(18), *bounced(2)])  # 10 %
     done = check(tmp_path, cache, "--max-bounce-rate", "12%")  # warning from 9.6 %
     assert done.returncode == 1, done.stdout
-    assert done.stdout.startswith("TRACKTUI WARNING - outbound bounce rate 10.0% (max 12.0%); 20 deliveries")
+    assert done.stdout.startswith("TRACKTUI WARNING - outbound bounce rate 10.0% over 9.6% (max 12.0%); 20 deliveries")
     assert check(tmp_path, cache, "--max-bounce-rate", "8").returncode == 2
     assert check(tmp_path, cache, "--max-bounce-rate", "20%").returncode == 0
 
@@ -271,6 +271,15 @@ def test_thresholds_warning_at_80_percent() -> None:
     inbound = Observation(now=0.0, window=60.0)
     inbound.host(HOST).counts[("inbound", Status.BOUNCED)] = 50  # refusals of clients: not our bounce rate
     assert judge(inbound, Thresholds()).level == OK
+
+
+def test_a_listed_link_in_one_message_is_not_our_ip_listed() -> None:
+    content = row(status=Status.BOUNCED, code=554, dsn="5.7.1", reply="554 5.7.1 Message rejected: URL listed at "
+                  "multi.uribl.com")
+    ip = row(status=Status.BOUNCED, code=554, dsn="5.7.1", reply="554 5.7.1 Service unavailable; Client host "
+             "[192.0.2.10] blocked using b.barracudacentral.org")
+    assert observe({}, [content], now=0.0, window=60.0).blocklisted() == {}
+    assert observe({}, [content, ip], now=0.0, window=60.0).blocklisted() == {"Barracuda": 1}
 
 
 def test_a_quiet_host_shows_zeros_instead_of_vanishing() -> None:

@@ -10,7 +10,8 @@ Each ``--max-*`` option is the CRITICAL threshold; WARNING starts at :attr:`Thre
 - more deferred deliveries than ``max_deferred`` (off unless given);
 - a remote server refusing *our* mail because our IP is on a blocklist: always CRITICAL, there is
   no "a little listed". Our own server refusing a listed client (``refused_here``, inbound) is
-  our filter working and never counts.
+  our filter working and never counts, nor do the lists of links in a message (SURBL, URIBL):
+  those judge one message's content, not the server.
 
 Deferred deliveries our own server caused by refusing a client (greylisting) are not ours to
 wait for and are left out of every deferred rule.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 
 from tracktui.model import DeliveryRow, Status
 from tracktui.smtp import explain_delivery
+from tracktui.smtp_codes import BLOCKLISTS, DOMAIN_LISTS
 from tracktui.textsafe import sanitize
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
@@ -32,6 +34,9 @@ DIRECTIONS = ("outbound", "inbound", "local")
 FAILED = frozenset({Status.BOUNCED, Status.EXPIRED})
 PROBLEM_STATUSES = frozenset({Status.DEFERRED, Status.BOUNCED, Status.EXPIRED})
 """The statuses :func:`observe` needs rows of (delivered and in-transit rows only need counting)."""
+
+CONTENT_LISTS = frozenset(BLOCKLISTS[key][0] for key in DOMAIN_LISTS)
+"""Lists of domains and links in messages (SURBL, URIBL): one message's content, not our sending IP."""
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -191,7 +196,7 @@ def observe(
                 health.oldest_deferred = first
         if row.direction == "outbound" and not row.refused_here:
             explanation = explain_delivery(row)
-            if explanation.category == "blocklisted":
+            if explanation.category == "blocklisted" and explanation.blocklist not in CONTENT_LISTS:
                 name = explanation.blocklist or "unnamed"
                 health.blocklisted[name] = health.blocklisted.get(name, 0) + 1
     return seen
@@ -215,10 +220,13 @@ def judge(seen: Observation, limits: Thresholds, *, problem: str | None = None) 
     findings: list[tuple[int, str]] = []
     warn = limits.warn_ratio
 
-    rate = seen.bounce_rate
-    level = _level(rate, limits.max_bounce_rate, warn)
-    if level:
-        findings.append((level, f"outbound bounce rate {_percent(rate)} (max {_percent(limits.max_bounce_rate)})"))
+    rate, most = seen.bounce_rate, limits.max_bounce_rate
+    level = _level(rate, most, warn)
+    if level == CRITICAL:
+        findings.append((level, f"outbound bounce rate {_percent(rate)} over max {_percent(most)}"))
+    elif level == WARNING:
+        findings.append((level, f"outbound bounce rate {_percent(rate)} over {_percent(most * warn)} "
+                                f"(max {_percent(most)})"))
 
     slow = sorted(seen.domain_ages().items(), key=lambda item: (-item[1], item[0]))
     for level_wanted in (CRITICAL, WARNING):

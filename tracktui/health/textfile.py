@@ -15,14 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from tracktui.health.judge import DIRECTIONS, Observation
+from tracktui.health.judge import CONTENT_LISTS, DIRECTIONS, Observation
 from tracktui.model import Status
 from tracktui.smtp_codes import BLOCKLISTS
 
 TOP_DOMAINS = 20
 """Destination domains per host exported in ``tracktui_deferred_by_domain``."""
-KNOWN_LISTS = tuple(sorted(name for name, _ in BLOCKLISTS.values()))
-"""Blocklists always exported (0 when not seen), so an alert on ``== 1`` never sees a gap."""
+KNOWN_LISTS = tuple(sorted(name for name, _ in BLOCKLISTS.values() if name not in CONTENT_LISTS))
+"""IP blocklists always exported (0 when not seen), so an alert on ``== 1`` never sees a gap."""
 
 
 class QueueEntryLike(Protocol):
