@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tracktui.cache import Cache
 from tracktui.health import (
     CRITICAL,
     OK,
@@ -32,7 +33,7 @@ from tracktui.health import (
     queue_stats,
     render_textfile,
 )
-from tracktui.model import DeliveryRow, Status
+from tracktui.model import DeliveryRow, Filter, Status
 
 HOST = "mx"
 _ids = itertools.count(0x1A2B3C0000)
@@ -139,6 +140,21 @@ def test_healthy_cache_is_ok_and_the_textfile_matches_it(tmp_path: Path) -> None
     (synced,) = metrics["tracktui_last_sync_timestamp_seconds"]
     assert abs(synced[1] - time.time()) < 300
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tracktui.prom.")]  # no temp file left
+    with Cache.open(cache, retention_days=3650) as opened:  # the same numbers as the cache's own counts
+        by_status = opened.count_by_status(Filter(statuses=frozenset(Status), since=time.time() - 86400))
+    for status in Status:
+        exported = sum(value for labels, value in metrics["tracktui_deliveries"] if labels["status"] == status.value)
+        assert exported == by_status.get(status, 0), status
+
+
+def test_check_syncs_its_sources_first(tmp_path: Path) -> None:
+    log = tmp_path / "fresh.log"
+    log.write_text("\n".join([*delivered(3), *bounced(1)]) + "\n", encoding="utf-8")
+    cache = str(tmp_path / "new-cache.db")
+    done = check(tmp_path, cache, "--source", f"file:{log}", "--mta", "postfix", "--tz", "UTC",
+                 "--max-bounce-rate", "40%")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 deliveries in 24h, bounce rate 25.0%" in done.stdout
 
 
 def test_bounce_rate_over_the_warning_threshold_warns(tmp_path: Path) -> None:
