@@ -215,6 +215,11 @@ def test_an_unreadable_cache_is_unknown(tmp_path: Path) -> None:
     assert missing.stdout.startswith("TRACKTUI UNKNOWN - ")
     assert not (tmp_path / "nope.db").exists()  # a check never creates a cache
 
+    prom = tmp_path / "out.prom"
+    prom.write_text("tracktui_check_status 0\n", encoding="utf-8")  # yesterday's file must not stay OK
+    assert check(tmp_path, str(tmp_path / "nope.db"), "--prometheus", str(prom)).returncode == 3
+    assert families(prom)["tracktui_check_status"] == [({}, 3)]
+
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database" * 100)
     damaged = check(tmp_path, str(garbage))

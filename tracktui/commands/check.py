@@ -16,6 +16,7 @@ names, destination domains and blocklist names, no addresses).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -46,7 +47,7 @@ def run_check(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[s
     try:
         limits, window = _limits(args)
     except ValueError as error:
-        return _unknown(stdout, f"bad option: {error}")
+        return _unknown(stdout, f"bad option: {error}", args)
     try:
         config = load_config_for(args)
         with open_cache(args, config) as cache:
@@ -61,11 +62,11 @@ def run_check(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[s
             seen = _observe(cache, now=now, window=window, domains=tuple(getattr(args, "domain", None) or ()))
             last_sync = cache.last_sync()
     except TracktuiError as error:
-        return _unknown(stdout, str(error))
+        return _unknown(stdout, str(error), args, window)
     except Exception as error:  # a monitoring plugin answers UNKNOWN, never a traceback
         if os.environ.get("TRACKTUI_TRACEBACK"):
             raise
-        return _unknown(stdout, f"{type(error).__name__}: {error}")
+        return _unknown(stdout, f"{type(error).__name__}: {error}", args, window)
     verdict = judge(seen, limits, problem=problem)
     level, line = verdict.level, verdict.line
     target = getattr(args, "prometheus", None)
@@ -123,7 +124,16 @@ def _write_textfile(path: Path, text: str) -> None:
     write_file_atomic(path, text.encode("utf-8", errors="replace"), mode=TEXTFILE_MODE)
 
 
-def _unknown(stdout: IO[str], reason: str) -> int:
+def _unknown(stdout: IO[str], reason: str, args: argparse.Namespace | None = None, window: float = 0.0) -> int:
+    """Print the UNKNOWN line; with ``--prometheus``, replace the textfile by the verdict alone.
+
+    The host series are left out rather than kept stale: nothing is known about them now.
+    """
+    target = getattr(args, "prometheus", None) if args is not None else None
+    if target:
+        with contextlib.suppress(OSError):
+            text = render_textfile(Observation(now=time.time(), window=window), level=UNKNOWN, last_sync=None)
+            _write_textfile(Path(target).expanduser(), text)
     print(f"TRACKTUI UNKNOWN - {sanitize(reason, max_length=500).replace('|', '/')}", file=stdout)
     stdout.flush()
     return UNKNOWN
