@@ -19,7 +19,13 @@ STATUS_CHOICES = ("delivered", "deferred", "bounced", "expired", "in-transit", "
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: the mistake and where to look, not the whole usage block."""
 
+    plugin_errors = False
+    """Report a usage error as a monitoring plugin does: UNKNOWN (3) on stdout (``tracktui check``)."""
+
     def error(self, message: str) -> NoReturn:
+        if self.plugin_errors:
+            print(f"TRACKTUI UNKNOWN - {message} (see {self.prog} --help)", flush=True)
+            self.exit(3)
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
@@ -121,6 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--mail-to", default=None, metavar="ADDR", help="with --monthly: e-mail it here")
     report.add_argument("--force", action="store_true", default=False,
                         help="with --monthly: send even if this month was sent already")
+
+    # -- check (issue 15): monitoring-plugin verdict; its own exit codes, see tracktui/commands/check.py --
+    check = sub.add_parser("check", help="judge the last day's deliveries: one line and exit code for cron, "
+                           "Nagios/Icinga; optionally a node-exporter textfile", argument_default=kept)
+    check.plugin_errors = True
+    _add_source_options(check)
+    check.add_argument("--since", metavar="WINDOW",
+                       help="judge deliveries of the last WINDOW: 30m, 6h, 2d (default 24h)")
+    check.add_argument("--max-deferred-age", metavar="AGE",
+                       help="CRITICAL when a domain's oldest deferred delivery is older (default 6h; WARNING at 80%%)")
+    check.add_argument("--max-bounce-rate", metavar="PCT",
+                       help="CRITICAL above this outbound bounce rate (default 5%%; WARNING at 80%% of it)")
+    check.add_argument("--max-deferred", type=int, metavar="N",
+                       help="CRITICAL above N deferred deliveries (default: not judged; WARNING at 80%%)")
+    check.add_argument("--domain", action="append", metavar="D",
+                       help="judge only deliveries to this recipient domain (like --to @D); repeat for several")
+    check.add_argument("--prometheus", metavar="FILE", help="also write a node-exporter textfile (atomically, 0644)")
+    # -- end check --
     return parser
 
 
@@ -145,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tracktui.commands.report import run_report
 
             return run_report(args)
+        if args.command == "check":
+            from tracktui.commands.check import run_check
+
+            return run_check(args)
         from tracktui.commands.app import run_app
 
         return run_app(args, demo=args.command == "demo")

@@ -55,7 +55,7 @@ def open_cache(args: argparse.Namespace, config: Config) -> Cache:
     from tracktui.cache.db import resolve
 
     url = cache_url_for(args, config)
-    reads_only = getattr(args, "command", None) in ("search", "report") and not (
+    reads_only = getattr(args, "command", None) in ("search", "report", "check") and not (
         getattr(args, "source", None) or getattr(args, "profile", None)
     )
     target = resolve(url)
