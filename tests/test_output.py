@@ -112,8 +112,8 @@ def test_json_has_exactly_the_design_fields() -> None:
     assert count == 2 and isinstance(data, list) and len(data) == 2
     assert [list(item) for item in data] == [list(JSON_FIELDS)] * 2
     assert set(JSON_FIELDS) == {"time", "host", "queue_id", "message_id", "sender", "recipient", "final_recipient",
-                                "direction", "subject", "status", "dsn", "reply", "relay", "explanation", "attempts",
-                                "hops"}
+                                "direction", "subject", "status", "dsn", "dsn_derived", "reply", "relay", "explanation",
+                                "attempts", "hops"}
     assert all(list(hop) == ["host", "queue_id", "relay", "status", "time"] for item in data for hop in item["hops"])
     first = data[0]
     assert first["time"] == "2026-11-27T09:00:02Z"
@@ -341,3 +341,15 @@ def test_fit() -> None:
     assert fit("ab", 4) == "ab  " and fit("ab", 4, pad=False) == "ab"
     assert cell_len(fit("漢字漢字漢字", 5)) == 5 and fit("漢字漢字漢字", 5).endswith("…")
     assert fit("漢字", 6) == "漢字  "
+
+
+def test_a_failure_logged_without_a_dsn_shows_the_derived_one_marked() -> None:
+    out = io.StringIO()
+    exim_row = row(1, dsn=None, code=None, reply="Connection refused", relay="mx.closed.example[192.0.2.3]:25")
+    write_json([exim_row, row(2)], attempts_for, out)
+    derived, logged = json.loads(out.getvalue())
+    assert (derived["dsn"], derived["dsn_derived"]) == ("4.4.1", True)
+    assert logged["dsn_derived"] is False and logged["dsn"] == row(2).dsn
+    table = io.StringIO()
+    write_table([exim_row], 120, table, tz=None)
+    assert "4.4.1*" in table.getvalue()

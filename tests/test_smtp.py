@@ -278,3 +278,22 @@ def test_expiry_text_is_not_taken_for_the_last_reason() -> None:
     assert explanation.summary.endswith("returned the message to the sender.")
     with_reason = explain(None, "4.4.1", "connect to x[198.51.100.7]:25: Connection timed out", Status.EXPIRED)
     assert "did not answer in time" in with_reason.summary
+
+
+@pytest.mark.parametrize(("reply", "status", "dsn"), [
+    # Exim's own words when no server answered (tests/fixtures/exim, real output).
+    ("Connection refused", Status.DEFERRED, "4.4.1"),
+    ("SMTP timeout after initial connection: Connection timed out", Status.DEFERRED, "4.4.2"),
+    ("Connection timed out", Status.DEFERRED, "4.4.1"),
+    ("retry time not reached for any host", Status.DEFERRED, "4.4.1"),
+    ("all relevant MX records point to non-existent hosts", Status.BOUNCED, "5.1.2"),
+    ("host lookup did not complete", Status.DEFERRED, "4.4.3"),
+    ("Unrouteable address", Status.BOUNCED, "5.1.2"),
+    ("something nobody documented", Status.BOUNCED, "5.0.0"),
+    ("something nobody documented", Status.DEFERRED, "4.0.0"),
+    ("delivered", Status.DELIVERED, None),
+])
+def test_a_failure_without_a_dsn_gets_the_one_rfc_3463_gives_it(reply: str, status: Status, dsn: str | None) -> None:
+    from tracktui.smtp import derived_dsn
+
+    assert derived_dsn(reply, status) == dsn

@@ -29,12 +29,12 @@ from rich.console import Console
 from rich.text import Text
 
 from tracktui.model import AttemptRow, DeliveryRow, HopRow, Status
-from tracktui.smtp import explain_delivery
+from tracktui.smtp import explain_delivery, shown_dsn
 from tracktui.textsafe import sanitize
 
 JSON_FIELDS: tuple[str, ...] = (
     "time", "host", "queue_id", "message_id", "sender", "recipient", "final_recipient", "direction", "subject",
-    "status", "dsn", "reply", "relay", "explanation", "attempts", "hops",
+    "status", "dsn", "dsn_derived", "reply", "relay", "explanation", "attempts", "hops",
 )
 """Keys of each JSON element, in order (docs/architecture.md's contract): one element per journey and
 recipient the sender used; ``status`` is the journey's final one, ``queue_id`` its first hop's."""
@@ -87,7 +87,8 @@ def json_record(row: DeliveryRow, attempts: Sequence[AttemptRow], hops: Sequence
         "direction": row.direction,
         "subject": row.subject,
         "status": str(row.status),
-        "dsn": row.dsn,
+        "dsn": shown_dsn(row)[0],
+        "dsn_derived": shown_dsn(row)[1],
         "reply": row.reply,
         "relay": row.relay,
         "explanation": explanation_of(row),
@@ -139,7 +140,8 @@ def write_csv(rows: Iterable[DeliveryRow], file: IO[str]) -> int:
             iso_utc(row.time), csv_cell(row.host), csv_cell(row.queue_id), csv_cell(row.message_id),
             csv_cell(row.sender), csv_cell(row.recipient), csv_cell(row.final_recipient or row.recipient),
             row.direction or "", csv_cell(row.subject), str(row.status),
-            csv_cell(row.dsn), csv_cell(row.reply), csv_cell(row.relay), csv_cell(explanation_of(row)),
+            csv_cell(shown_dsn(row)[0]), "yes" if shown_dsn(row)[1] else "", csv_cell(row.reply),
+            csv_cell(row.relay), csv_cell(explanation_of(row)),
             row.attempt_count, row.hop_count,
         ])
         count += 1
@@ -280,6 +282,9 @@ def _value(row: DeliveryRow, name: str, tz: tzinfo | None) -> str:
         return datetime.fromtimestamp(row.time, tz=tz).strftime("%Y-%m-%d %H:%M") if tz else _local_time(row.time)
     if name == "status":
         return str(row.status)
+    if name == "dsn":
+        dsn, derived = shown_dsn(row)
+        return f"{dsn}*" if derived and dsn else (dsn or "")
     value = getattr(row, name)
     return sanitize(value, max_length=_CELL_LIMIT) if value else ""
 

@@ -126,6 +126,43 @@ def explain_delivery(row: DeliveryRow) -> Explanation:
     return for_party(explain(row.code, row.dsn, row.reply, row.status), row)
 
 
+_DERIVED_DSN_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), temporary, permanent) for pattern, temporary, permanent in (
+        # RFC 3463 as Postfix's smtp client assigns them when the server said nothing itself.
+        (r"host lookup did not complete|temporary (?:dns|lookup) failure|try again later.*lookup", "4.4.3", "4.4.3"),
+        (r"unrouteable address|no host found|host not found|all relevant MX records point to non-existent hosts|"
+         r"domain (?:\S+ )?(?:does not exist|not found)|nxdomain", "4.4.3", "5.1.2"),
+        (r"smtp timeout after|connection (?:reset|closed|lost)|lost connection|broken pipe|"
+         r"remote host closed connection|unexpected disconnection|tls session", "4.4.2", "5.4.2"),
+        (r"connection refused|connection timed out|no route to host|network is unreachable|"
+         r"retry time not reached|host is down|timed out", "4.4.1", "5.4.1"),
+    )
+)
+"""Text of a failure that carries no enhanced code -> the dsn for a temporary / a permanent failure."""
+
+
+def derived_dsn(reply: str | None, status: Status) -> str | None:
+    """The RFC 3463 code a failure without one would have had (Exim and qmail log none when no server
+    answered: connection refused, timeout, host not found). ``None`` for a delivery, and when the log
+    has a reply code (then the dsn is its class). Marked as derived wherever it is shown."""
+    if status in (Status.DELIVERED, Status.IN_TRANSIT):
+        return None
+    temporary = status is Status.DEFERRED
+    text = (reply or "")[:_MAX_TEXT]
+    for pattern, when_temporary, when_permanent in _DERIVED_DSN_RULES:
+        if pattern.search(text):
+            return when_temporary if temporary else when_permanent
+    return "4.0.0" if temporary else "5.0.0"
+
+
+def shown_dsn(row: DeliveryRow) -> tuple[str | None, bool]:
+    """The row's dsn, or (when it logged none, nor a reply code) the derived one; and whether it is derived."""
+    if row.dsn is not None or row.code is not None or row.refused_here:
+        return row.dsn, False
+    derived = derived_dsn(row.reply, row.status)
+    return derived, derived is not None
+
+
 HERE_TEXT: dict[str, str] = {
     "blocklisted": "Your server refused mail from {client} because that client is listed on {listed}.",
     "greylisted": "Your server greylisted {client}: it turned the first try away, and a real mail server "

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from tracktui.journeys.story import journey_story
 from tracktui.model import AttemptRow, DeliveryRow, HopRow, Status
-from tracktui.smtp import describe_retry, explain, explain_delivery
+from tracktui.smtp import describe_retry, explain, explain_delivery, shown_dsn
 from tracktui.tui.render import (
     MAX_DETAIL,
     RESULT_STATUS,
@@ -83,7 +83,8 @@ def details_text(
     _field(text, "Subject", subject_text(row.subject, limit=MAX_DETAIL) or "(no subject)")
     _field(text, "Sent From", safe(row.sender), null_note=NULL_NOTE.format(what="sender", command="MAIL FROM"))
     _field(text, "Sent To", safe(row.recipient), null_note=NULL_NOTE.format(what="recipient", command="RCPT TO"))
-    recipient_status = STATUS_WORDS[row.status] + (f" ({safe(row.dsn)})" if row.dsn else "")
+    shown, derived = shown_dsn(row)
+    recipient_status = STATUS_WORDS[row.status] + (f" ({safe(shown)}{', derived' if derived else ''})" if shown else "")
     _field(text, "Recipient delivery status", recipient_status)
     _field(text, "Message delivery status", delivery_statement(status, relay, reply, code))
     explanation = explain(code, dsn, reply, status) if attempt is not None else explain_delivery(row)
