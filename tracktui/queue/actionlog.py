@@ -1,0 +1,46 @@
+"""The audit trail of queue actions: one JSON line per action in the user's state directory.
+
+Appended, never rewritten, so concurrent runs cannot lose each other's lines (each
+line is one ``write`` on an ``O_APPEND`` descriptor). The directory is created
+0700 and the file 0600 whatever the umask; a symlink planted at the file's name is
+refused (``O_NOFOLLOW``) rather than followed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+
+from tracktui.config import APP, ensure_private_dir
+from tracktui.errors import SourceError, os_reason
+
+FILE_NAME = "queue-actions.jsonl"
+FIELDS = ("time", "user", "host", "action", "ids", "exit_status")
+
+
+def log_path() -> Path:
+    """``<user state dir>/tracktui/queue-actions.jsonl`` (``$XDG_STATE_HOME`` on Linux)."""
+    return Path(platformdirs.user_state_dir(APP)) / FILE_NAME
+
+
+def record(*, time: str, user: str, host: str, action: str, ids: Sequence[str], exit_status: int,
+           path: Path | None = None) -> Path:
+    """Append one action's line; :class:`SourceError` if the log cannot be written (the action already ran)."""
+    target = path or log_path()
+    line = json.dumps(dict(zip(FIELDS, (time, user, host, action, list(ids), exit_status), strict=True)),
+                      ensure_ascii=True) + "\n"
+    try:
+        ensure_private_dir(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, line.encode("ascii"))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise SourceError(f"could not log the queue action to {target}: {os_reason(exc)}") from exc
+    return target
