@@ -118,7 +118,41 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--mail-to", default=None, metavar="ADDR", help="with --monthly: e-mail it here")
     report.add_argument("--force", action="store_true", default=False,
                         help="with --monthly: send even if this month was sent already")
+    _add_queue_command(sub, kept)
     return parser
+
+
+# -- queue (issue 15) -------------------------------------------------------------------------------
+
+
+def _add_queue_command(sub: argparse._SubParsersAction[_Parser], kept: str) -> None:
+    """``tracktui queue [retry|hold|release|delete ID...]``: the live queue of each host, and actions on it."""
+    from tracktui.queue.postfix import ACTIONS
+
+    queue = sub.add_parser("queue", help="what each host's MTA holds now; retry, hold, release or delete by id",
+                           argument_default=kept)
+    queue.add_argument("action", nargs="?", default=None, choices=("list", *ACTIONS),
+                       help="list (default), or an action on the named queue ids")
+    queue.add_argument("ids", nargs="*", default=[], metavar="QUEUE_ID", help="Postfix queue ids; never 'all'")
+    queue.add_argument("--source", action="append", default=[], metavar="URL",
+                       help="file:... (this machine) or ssh://[user@]host[:port]/path; "
+                            "?sudo=1&postfix_config=DIR; repeat for several (actions: one)")
+    queue.add_argument("--profile", action="append", default=[], metavar="NAME", help="host profile")
+    queue.add_argument("--config", metavar="FILE", help="config file (default: user config dir)")
+    queue.add_argument("--accept-new-host-key", action="store_true", default=False,
+                       help="accept and record an unknown SSH host key (never a changed one)")
+    queue.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    queue.add_argument("--yes", action="store_true", default=False,
+                       help="run the action without asking (needed when not on a terminal)")
+
+
+def _run_queue(args: argparse.Namespace) -> int:
+    from tracktui.commands.queue import run_queue
+
+    return run_queue(args)
+
+
+# -- end of queue ------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tracktui.commands.search import run_search
 
             return run_search(args)
+        if args.command == "queue":
+            return _run_queue(args)
         if args.command == "report":
             from tracktui.commands.report import run_report
 

@@ -46,7 +46,7 @@ def queue_id_problem(text: str) -> str | None:
     if len(text) > MAX_QUEUE_ID:
         return f"{shown!r}... is too long for a queue id (at most {MAX_QUEUE_ID} characters)"
     if text.upper() == "ALL":
-        return "'ALL' is refused: name each queue id (tracktui queue lists them)"
+        return "there is no 'all': name each queue id (tracktui queue lists them)"
     if _SHORT_ID.fullmatch(text) or _LONG_ID.fullmatch(text):
         return None
     return f"{shown!r} is not a Postfix queue id (like 4F9D195432 or 3Pt2mN2VXxznjll)"
