@@ -93,7 +93,8 @@ def test_sudoers_rule_pins_the_arguments() -> None:
     assert rule == ("tracktui ALL=(root) NOPASSWD: /usr/sbin/postsuper "
                     r"^-c /etc/postfix\.out -d [0-9A-Za-z]{6,24}( -d [0-9A-Za-z]{6,24})*$")
     block = sudoers_queue("tracktui")
-    assert block.count("/usr/sbin/postsuper ^-") == 3 and "postqueue" not in block
+    assert block.count("/usr/sbin/postsuper ^-") == 3 and block.count("/usr/sbin/postqueue ^-") == 2
+    assert "/usr/sbin/postqueue ^-j$" in block and "ALL=(root) NOPASSWD: TRACKTUI_QUEUE" in block
 
 
 def test_output_keeps_json_exact_and_defuses_table_and_csv() -> None:

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.postfix_instance import PostfixInstance, postfix_fixture  # noqa: F401
+from tests.sshd import TEST_USER, SshEnv, ssh_env_fixture, sshd_fixture, sudo_rule  # noqa: F401
 from tracktui.__main__ import main
+from tracktui.queue.postfix import sudoers_line, sudoers_queue
 
 
 @pytest.fixture(autouse=True)
@@ -155,3 +157,38 @@ def test_an_id_not_in_the_queue_runs_nothing(postfix: PostfixInstance, capsys: p
     assert "4F9D195432" in err and "nothing was run" in err and len(err.strip().splitlines()) == 1
     assert postfix.queues()[target] == "deferred"
     assert not state_dir.exists()
+
+
+# -- over SSH, as an unprivileged login user with the documented sudo rules ------------------------
+
+
+def ssh_source(ssh_env: SshEnv, instance: PostfixInstance) -> str:
+    return ssh_env.url("/var/log/mail.log", query=f"sudo=1&host=queue-ssh&postfix_config={instance.config_dir}")
+
+
+def test_over_ssh_with_the_pinned_sudo_rules(postfix: PostfixInstance, ssh_env: SshEnv,
+                                            capsys: pytest.CaptureFixture[str], state_dir: Path) -> None:
+    held, kept = postfix.submit(2, tag="ssh")
+    rules = sudoers_queue(TEST_USER, postfix.config_dir).split(" = ", 1)[1].split("\n")[0:5]
+    commands = tuple(rule.rstrip(", \\").strip() for rule in rules)
+    with sudo_rule(commands):
+        assert main(["queue", "--source", ssh_source(ssh_env, postfix), "--format", "json"]) == 0
+        listed = {entry["queue_id"]: entry for entry in json.loads(capsys.readouterr().out)}
+        assert set(listed) == set(postfix.queues()) and listed[held]["host"] == "queue-ssh"
+        assert main(["queue", "--source", ssh_source(ssh_env, postfix), "hold", held, "--yes"]) == 0
+        assert capsys.readouterr().out.strip() == f"queue-ssh: {held}: deferred -> hold"
+    assert postfix.queues()[held] == "hold" and postfix.queues()[kept] == "deferred"
+    logged = json.loads(state_dir.read_text().splitlines()[-1])
+    assert (logged["user"], logged["host"], logged["action"], logged["ids"]) == (TEST_USER, "queue-ssh", "hold",
+                                                                                 [held])
+
+
+def test_over_ssh_without_the_sudo_rule_says_which_line_to_add(postfix: PostfixInstance, ssh_env: SshEnv,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (target,) = postfix.submit(1, tag="nosudo")
+    code = main(["queue", "--source", ssh_source(ssh_env, postfix)])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert len(err.strip().splitlines()) == 1
+    assert sudoers_line(TEST_USER, "list", postfix.config_dir) in err
+    assert postfix.queues()[target] == "deferred"

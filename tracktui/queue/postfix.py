@@ -2,6 +2,9 @@
 
 Nothing here runs a command; :mod:`tracktui.queue.runner` does. Keeping the argv
 in one place lets the sudoers rule (:func:`sudoers_queue`) pin exactly what is run.
+With ``sudo=1`` every one of them runs as ``sudo -n CMD``: ``postsuper`` is root-only,
+and a non-default instance (``-c DIR``) is only open to root unless the default
+``main.cf`` lists it in ``alternate_config_directories``.
 
 Queue ids (Postfix ``mail_queue.c``): short ids are upper-case hex, five digits
 of microseconds then the inode number (``4F9D195432``); long ids
@@ -83,11 +86,6 @@ def action_argvs(action: str, ids: Sequence[str], config_dir: str | None = None)
     return [[POSTSUPER, *cfg, *(word for queue_id in ids for word in (flag, queue_id))]]
 
 
-def needs_root(argv: Sequence[str]) -> bool:
-    """``postsuper`` is for the super-user only; ``postqueue`` any user may run (by default)."""
-    return bool(argv) and argv[0] == POSTSUPER
-
-
 def parse_postqueue_json(lines: Iterable[str], *, host: str, now: float) -> list[QueueEntry]:
     """Entries of ``postqueue -j`` output; :class:`QueueOutputError` naming the first line that is not one."""
     entries: list[QueueEntry] = []
@@ -142,20 +140,26 @@ def _recipient(data: object) -> QueueRecipient:
     return QueueRecipient(_text(data["address"]), reason, code, dsn, words)
 
 
-def sudoers_queue(user: str = "tracktui", config_dir: str | None = None, postsuper: str = "/usr/sbin/postsuper") -> str:
-    """sudoers lines allowing ``user`` exactly the ``postsuper`` calls the queue actions run (sudo >= 1.9.10:
-    ``^...$`` arguments are regular expressions). Ids are pinned to letters and digits, so ``ALL`` and ``-``
-    (ids from stdin) never match; ``retry`` and the listing need no sudo."""
-    commands = [sudoers_line(user, action, config_dir, postsuper).partition("NOPASSWD: ")[2]
-                for action in _POSTSUPER_FLAG]
+def sudoers_queue(user: str = "tracktui", config_dir: str | None = None, sbin: str = "/usr/sbin") -> str:
+    """sudoers lines allowing ``user`` exactly the commands ``sudo=1`` runs (sudo >= 1.9.10: ``^...$``
+    arguments are regular expressions). Ids are pinned to letters and digits, so ``ALL`` and ``-`` (ids
+    from stdin) never match."""
+    commands = [sudoers_line(user, action, config_dir, sbin).partition("NOPASSWD: ")[2]
+                for action in ("list", *ACTIONS)]
     alias = "TRACKTUI_QUEUE"
     return f"Cmnd_Alias {alias} = " + ", \\\n    ".join(commands) + f"\n{user} ALL=(root) NOPASSWD: {alias}\n"
 
 
-def sudoers_line(user: str, action: str, config_dir: str | None = None, postsuper: str = "/usr/sbin/postsuper") -> str:
-    """The one sudoers line allowing ``user`` exactly ``action``'s ``postsuper`` call, ids pinned."""
+def sudoers_line(user: str, action: str, config_dir: str | None = None, sbin: str = "/usr/sbin") -> str:
+    """The one sudoers line allowing ``user`` exactly ``action``'s command (``list`` for the listing), ids pinned."""
     from tracktui.sources.ssh import re_literal  # lazily: tracktui.sources.ssh pulls in paramiko
 
-    flag = _POSTSUPER_FLAG[action]
     cfg = f"-c {re_literal(config_dir)} " if config_dir else ""
-    return f"{user} ALL=(root) NOPASSWD: {postsuper} ^{cfg}{flag} {_SUDO_ID}( {flag} {_SUDO_ID})*$"
+    if action == "list":
+        pinned = f"{sbin}/{POSTQUEUE} ^{cfg}-j$"
+    elif action == "retry":
+        pinned = f"{sbin}/{POSTQUEUE} ^{cfg}-i {_SUDO_ID}$"
+    else:
+        flag = _POSTSUPER_FLAG[action]
+        pinned = f"{sbin}/{POSTSUPER} ^{cfg}{flag} {_SUDO_ID}( {flag} {_SUDO_ID})*$"
+    return f"{user} ALL=(root) NOPASSWD: {pinned}"

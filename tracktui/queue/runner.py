@@ -3,8 +3,8 @@
 Commands are argv lists from :mod:`tracktui.queue.postfix`. Locally they run with
 ``subprocess`` and never a shell; over SSH every word is ``shlex.quote``-d and the
 output is cut at the marker line (:mod:`tracktui.sources.remote`), so a login banner
-never reads as queue data. ``sudo=1`` puts ``sudo -n`` in front of the commands that
-need root (``postsuper``) and nothing else. A failure becomes one line saying how to fix it.
+never reads as queue data. ``sudo=1`` puts ``sudo -n`` in front of every Postfix
+command (see :mod:`tracktui.queue.postfix`). A failure becomes one line saying how to fix it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from tracktui.errors import SourceError
-from tracktui.queue.postfix import needs_root, sudoers_line
+from tracktui.queue.postfix import sudoers_line
 
 if TYPE_CHECKING:
     from tracktui.sources.base import AuthCallbacks
@@ -80,7 +80,7 @@ class LocalRunner:
         if path is None:
             raise missing_error(self.target.host, argv[0])
         words = [path, *argv[1:]]
-        if self.target.sudo and needs_root(argv):
+        if self.target.sudo:
             words = ["sudo", "-n", *words]
         try:
             done = subprocess.run(words, capture_output=True, timeout=TIMEOUT, check=False, stdin=subprocess.DEVNULL)
@@ -116,7 +116,7 @@ class SSHRunner:
         from tracktui.sources.remote import command, run
 
         conn = self._connection()
-        cmd = command(argv, sudo=self.target.sudo and needs_root(argv))
+        cmd = command(argv, sudo=self.target.sudo)
         status, out, err = run(conn, cmd, host=self.target.host, what=argv[0], timeout=TIMEOUT)
         if status == 127:
             raise missing_error(self.target.host, argv[0])
@@ -155,9 +155,9 @@ def failure(runner: Runner, argv: list[str], result: Result, action: str | None)
     text = (result.stderr or result.stdout).strip()
     first = text.splitlines()[0][:300] if text else f"exit status {result.status}"
     lower = text.lower()
-    if action is not None and action != "retry" and ("superuser" in lower or "sudo:" in lower):
-        rule = sudoers_line(runner.login_user(), action, runner.target.postfix_config)
-        how = "sudo -n needs a NOPASSWD rule" if "sudo:" in lower else "postsuper is for root only"
+    if "superuser" in lower or "sudo:" in lower or "alternate_config_directories" in lower:
+        rule = sudoers_line(runner.login_user(), action or "list", runner.target.postfix_config)
+        how = "sudo -n needs a NOPASSWD rule" if "sudo:" in lower else first
         return SourceError(f"{host}: not permitted ({how}); run as root, or set sudo=1 and add to sudoers: {rule}")
     if "mail system is down" in lower or "queue report unavailable" in lower:
         return SourceError(f"{host}: Postfix is not running ({first}); start it with postfix start")
