@@ -158,3 +158,20 @@ def test_postfix_down_and_garbage_output_are_one_line() -> None:
 def test_a_missing_command_says_install_postfix() -> None:
     with pytest.raises(SourceError, match="not found; is Postfix installed"):
         LocalRunner(QueueTarget("here")).run(["postqueue-not-installed", "-j"])
+
+
+def test_postfix_config_in_urls_and_profiles() -> None:
+    from tracktui.config import profile_from_values
+    from tracktui.sources.urls import parse_source_url
+
+    assert parse_source_url("file:/var/log/mail.log*?postfix_config=/etc/postfix-out").postfix_config == \
+        "/etc/postfix-out"
+    assert parse_source_url("ssh://mx1/var/log/mail.log?sudo=1&postfix_config=/etc/pf2").postfix_config == "/etc/pf2"
+    for bad in ("etc/postfix", "/etc/post\x1bfix", ""):
+        with pytest.raises(UsageError, match="postfix_config must be an absolute directory"):
+            parse_source_url(f"ssh://mx1/var/log/mail.log?postfix_config={bad}")
+    profile = profile_from_values("mx1", {"target": "mx1", "paths": ["/var/log/mail.log"],
+                                          "postfix_config": "/etc/postfix-out"}, warn=print)
+    assert profile.postfix_config == "/etc/postfix-out"
+    with pytest.raises(UsageError):
+        profile_from_values("mx1", {"paths": ["/x"], "postfix_config": "relative"}, warn=print)

@@ -111,7 +111,7 @@ def _host_name(url: str, one: dict[str, str]) -> str | None:
 
 
 def check_postfix_config(value: str, where: str) -> str:
-    """``value`` if it is an absolute directory path without control characters; :class:`UsageError` naming ``where``."""
+    """``value`` if it is an absolute directory path without control characters, else :class:`UsageError`."""
     if not value.startswith("/") or not value.isprintable() or value.startswith("//"):
         raise UsageError(f"{where}: postfix_config must be an absolute directory like /etc/postfix-out, "
                          f"not {value!r}")
