@@ -25,10 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tests.postfix_instance import PostfixInstance, start_instance, tool  # noqa: E402
-from tracktui.commands.queue_output import write_json, write_table  # noqa: E402
-from tracktui.queue.actions import read_queue  # noqa: E402
-from tracktui.queue.runner import LocalRunner, QueueTarget  # noqa: E402
+from tests.postfix_instance import PostfixInstance, start_instance, tool
+from tracktui.commands.queue_output import write_json, write_table
+from tracktui.queue.actions import read_queue
+from tracktui.queue.runner import LocalRunner, QueueTarget
 
 
 def submit(instance: PostfixInstance, count: int) -> None:
