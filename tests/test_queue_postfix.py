@@ -192,3 +192,21 @@ def test_over_ssh_without_the_sudo_rule_says_which_line_to_add(postfix: PostfixI
     assert len(err.strip().splitlines()) == 1
     assert sudoers_line(TEST_USER, "list", postfix.config_dir) in err
     assert postfix.queues()[target] == "deferred"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "done"), [("yes\n", True), ("no\n", False), ("", False)])
+def test_a_terminal_confirms_naming_host_ids_and_action(postfix: PostfixInstance, answer: str, done: bool) -> None:
+    from tracktui.__main__ import build_parser
+    from tracktui.commands.queue import run_queue
+
+    (target,) = postfix.submit(1, tag="ask")
+    args = build_parser().parse_args(["--source", source(postfix), "queue", "hold", target])  # options first, too
+    out, err = io.StringIO(), io.StringIO()
+    code = run_queue(args, out=out, err=err, stdin=_Terminal(answer))
+    assert err.getvalue().startswith(f"put on hold on queue-test: {target}? [yes/no] ")
+    assert (code, postfix.queues()[target]) == ((0, "hold") if done else (2, "deferred"))

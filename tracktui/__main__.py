@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_queue_command(sub: argparse._SubParsersAction[_Parser], kept: str) -> None:
-    """``tracktui queue [retry|hold|release|delete ID...]``: the live queue of each host, and actions on it."""
+    """``tracktui queue [retry|hold|release|delete ID...]``: the live queue of each host, and actions on it.
+
+    Options shared with the top level default to "not given" (``kept``), as for ``search``."""
     from tracktui.queue.postfix import ACTIONS
 
     queue = sub.add_parser("queue", help="what each host's MTA holds now; retry, hold, release or delete by id",
@@ -134,12 +136,12 @@ def _add_queue_command(sub: argparse._SubParsersAction[_Parser], kept: str) -> N
     queue.add_argument("action", nargs="?", default=None, choices=("list", *ACTIONS),
                        help="list (default), or an action on the named queue ids")
     queue.add_argument("ids", nargs="*", default=[], metavar="QUEUE_ID", help="Postfix queue ids; never 'all'")
-    queue.add_argument("--source", action="append", default=[], metavar="URL",
+    queue.add_argument("--source", action="append", metavar="URL",
                        help="file:... (this machine) or ssh://[user@]host[:port]/path; "
                             "?sudo=1&postfix_config=DIR; repeat for several (actions: one)")
-    queue.add_argument("--profile", action="append", default=[], metavar="NAME", help="host profile")
+    queue.add_argument("--profile", action="append", metavar="NAME", help="host profile")
     queue.add_argument("--config", metavar="FILE", help="config file (default: user config dir)")
-    queue.add_argument("--accept-new-host-key", action="store_true", default=False,
+    queue.add_argument("--accept-new-host-key", action="store_true",
                        help="accept and record an unknown SSH host key (never a changed one)")
     queue.add_argument("--format", choices=("table", "csv", "json"), default="table")
     queue.add_argument("--yes", action="store_true", default=False,
