@@ -22,9 +22,9 @@ from tracktui.queue.postfix import sudoers_line, sudoers_queue
 @pytest.fixture(autouse=True)
 def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The action log goes to a private state directory, and no user config is read."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("TRACKTUI_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("TRACKTUI_CONFIG", str(tmp_path / "no-config.toml"))
-    return tmp_path / "state" / "tracktui" / "queue-actions.jsonl"
+    return tmp_path / "state" / "queue-actions.jsonl"
 
 
 def source(instance: PostfixInstance) -> str:

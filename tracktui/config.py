@@ -51,6 +51,11 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP)) / "config.toml"
 
 
+def state_dir() -> Path:
+    """tracktui's state directory: ``$TRACKTUI_STATE_DIR``, else ``platformdirs.user_state_dir("tracktui")``."""
+    return Path(os.environ.get("TRACKTUI_STATE_DIR") or platformdirs.user_state_dir(APP)).expanduser()
+
+
 def default_cache_url() -> str:
     """``sqlite:///...`` of the cache file in the user's cache directory."""
     return f"sqlite:///{Path(platformdirs.user_cache_dir(APP)) / 'cache.sqlite3'}"

@@ -13,9 +13,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import platformdirs
-
-from tracktui.config import APP, ensure_private_dir
+from tracktui.config import ensure_private_dir, state_dir
 from tracktui.errors import SourceError, os_reason
 
 FILE_NAME = "queue-actions.jsonl"
@@ -23,8 +21,8 @@ FIELDS = ("time", "user", "host", "action", "ids", "exit_status")
 
 
 def log_path() -> Path:
-    """``<user state dir>/tracktui/queue-actions.jsonl`` (``$XDG_STATE_HOME`` on Linux)."""
-    return Path(platformdirs.user_state_dir(APP)) / FILE_NAME
+    """``queue-actions.jsonl`` in :func:`tracktui.config.state_dir` (the monthly report's record is there too)."""
+    return state_dir() / FILE_NAME
 
 
 def record(*, time: str, user: str, host: str, action: str, ids: Sequence[str], exit_status: int,
