@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +176,21 @@ def test_postfix_config_in_urls_and_profiles() -> None:
     assert profile.postfix_config == "/etc/postfix-out"
     with pytest.raises(UsageError):
         profile_from_values("mx1", {"paths": ["/x"], "postfix_config": "relative"}, warn=print)
+
+
+def test_the_action_log_is_appended_private_and_refuses_a_planted_symlink(tmp_path: Path) -> None:
+    from tracktui.queue.actionlog import record
+
+    path = tmp_path / "state" / "queue-actions.jsonl"
+    for status in (0, 1):
+        record(time="2026-12-02T18:00:00Z", user="ops", host="mx1", action="hold", ids=["4F9D195432"],
+               exit_status=status, path=path)
+    lines = [json.loads(text) for text in path.read_text().splitlines()]
+    assert [entry["exit_status"] for entry in lines] == [0, 1]
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+    planted = tmp_path / "other" / "queue-actions.jsonl"
+    planted.parent.mkdir()
+    planted.symlink_to(tmp_path / "victim")
+    with pytest.raises(SourceError, match=r"hold ran .* could not be logged"):
+        record(time="t", user="ops", host="mx1", action="hold", ids=["4F9D195432"], exit_status=0, path=planted)
+    assert not (tmp_path / "victim").exists()

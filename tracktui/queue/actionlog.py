@@ -27,7 +27,9 @@ def log_path() -> Path:
 
 def record(*, time: str, user: str, host: str, action: str, ids: Sequence[str], exit_status: int,
            path: Path | None = None) -> Path:
-    """Append one action's line; :class:`SourceError` if the log cannot be written (the action already ran)."""
+    """Append one action's line; :class:`SourceError` if the log cannot be written (the action already ran).
+
+    ``user`` is the account that ran the commands: the SSH login user for a remote host."""
     target = path or log_path()
     line = json.dumps(dict(zip(FIELDS, (time, user, host, action, list(ids), exit_status), strict=True)),
                       ensure_ascii=True) + "\n"
@@ -40,5 +42,6 @@ def record(*, time: str, user: str, host: str, action: str, ids: Sequence[str], 
         finally:
             os.close(fd)
     except OSError as exc:
-        raise SourceError(f"could not log the queue action to {target}: {os_reason(exc)}") from exc
+        raise SourceError(f"{host}: {action} ran (exit status {exit_status}) but could not be logged to {target}: "
+                          f"{os_reason(exc)}; check that directory's owner and free space") from exc
     return target
