@@ -145,7 +145,43 @@ def build_parser() -> argparse.ArgumentParser:
                        help="judge only deliveries to this recipient domain (like --to @D); repeat for several")
     check.add_argument("--prometheus", metavar="FILE", help="also write a node-exporter textfile (atomically, 0644)")
     # -- end check --
+    _add_queue_command(sub, kept)
     return parser
+
+
+# -- queue (issue 15) -------------------------------------------------------------------------------
+
+
+def _add_queue_command(sub: argparse._SubParsersAction[_Parser], kept: str) -> None:
+    """``tracktui queue [retry|hold|release|delete ID...]``: the live queue of each host, and actions on it.
+
+    Options shared with the top level default to "not given" (``kept``), as for ``search``."""
+    from tracktui.queue.postfix import ACTIONS
+
+    queue = sub.add_parser("queue", help="what each host's MTA holds now; retry, hold, release or delete by id",
+                           argument_default=kept)
+    queue.add_argument("action", nargs="?", default=None, choices=("list", *ACTIONS),
+                       help="list (default), or an action on the named queue ids")
+    queue.add_argument("ids", nargs="*", default=[], metavar="QUEUE_ID", help="Postfix queue ids; never 'all'")
+    queue.add_argument("--source", action="append", metavar="URL",
+                       help="file:... (this machine) or ssh://[user@]host[:port]/path; "
+                            "?sudo=1&postfix_config=DIR; repeat for several (actions: one)")
+    queue.add_argument("--profile", action="append", metavar="NAME", help="host profile")
+    queue.add_argument("--config", metavar="FILE", help="config file (default: user config dir)")
+    queue.add_argument("--accept-new-host-key", action="store_true",
+                       help="accept and record an unknown SSH host key (never a changed one)")
+    queue.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    queue.add_argument("--yes", action="store_true", default=False,
+                       help="run the action without asking (needed when not on a terminal)")
+
+
+def _run_queue(args: argparse.Namespace) -> int:
+    from tracktui.commands.queue import run_queue
+
+    return run_queue(args)
+
+
+# -- end of queue ------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tracktui.commands.search import run_search
 
             return run_search(args)
+        if args.command == "queue":
+            return _run_queue(args)
         if args.command == "report":
             from tracktui.commands.report import run_report
 

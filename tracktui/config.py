@@ -51,6 +51,11 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP)) / "config.toml"
 
 
+def state_dir() -> Path:
+    """tracktui's state directory: ``$TRACKTUI_STATE_DIR``, else ``platformdirs.user_state_dir("tracktui")``."""
+    return Path(os.environ.get("TRACKTUI_STATE_DIR") or platformdirs.user_state_dir(APP)).expanduser()
+
+
 def default_cache_url() -> str:
     """``sqlite:///...`` of the cache file in the user's cache directory."""
     return f"sqlite:///{Path(platformdirs.user_cache_dir(APP)) / 'cache.sqlite3'}"
@@ -74,6 +79,8 @@ class Profile:
     machine's name for ``local``. Set it for copied logs and for targets that are addresses or aliases."""
     identity_file: str | None = None
     """SSH private key file (``~`` allowed) tried right after the agent; its passphrase is asked, never stored."""
+    postfix_config: str | None = None
+    """Postfix configuration directory ``tracktui queue`` passes as ``-c DIR``; default: Postfix's own."""
 
     def source_urls(self) -> list[str]:
         """The ``file:`` / ``ssh://`` URLs this profile reads (``host_name`` becomes their ``host=``)."""
@@ -256,6 +263,11 @@ def _profile(name: str, data: Any, warn: Warn) -> Profile:
     identity = data.get("identity_file")
     if identity is not None and not _typed(where, "identity_file", identity, str).strip():
         raise ProfileError("identity_file", f"{where}.identity_file is empty; remove it or name a key file")
+    postfix_config = data.get("postfix_config")
+    if postfix_config is not None:
+        from tracktui.sources.urls import check_postfix_config
+
+        check_postfix_config(_typed(where, "postfix_config", postfix_config, str), f"{where}.postfix_config")
     return Profile(
         name=name,
         target=_typed(where, "target", data.get("target", "local"), str),
@@ -268,6 +280,7 @@ def _profile(name: str, data: Any, warn: Warn) -> Profile:
                                                                          (int, float))),
         host_name=host_name,
         identity_file=identity,
+        postfix_config=postfix_config,
     )
 
 

@@ -9,7 +9,6 @@ overrides it, for tests and for several independent subscriptions).
 from __future__ import annotations
 
 import json
-import os
 import re
 import time as clock
 from dataclasses import dataclass
@@ -17,9 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
-
-from tracktui.config import ensure_private_dir, write_file_atomic
+from tracktui.config import ensure_private_dir, state_dir, write_file_atomic
 from tracktui.errors import UsageError, os_reason
 from tracktui.model import STATUS_GROUPS, Filter
 from tracktui.report.pdf import Progress, ReportStats, render_report
@@ -73,8 +70,7 @@ def month_filter(month: Month) -> Filter:
 
 def state_path() -> Path:
     """Where the sent-months record lives."""
-    base = os.environ.get("TRACKTUI_STATE_DIR") or platformdirs.user_state_dir("tracktui")
-    return Path(base).expanduser() / STATE_FILE
+    return state_dir() / STATE_FILE
 
 
 def _load_state(path: Path) -> dict[str, Any]:

@@ -6,7 +6,9 @@ Query parameters of both kinds:
   multilog): by default the SSH host as written in the URL, or this machine's name
   for ``file:``. Lines that name their host (syslog) keep it. Use it for logs copied
   from another machine: ``file:/var/tmp/relay/mainlog*?host=relay.example.org``;
-- ``mta=postfix|exim|qmail|auto`` skip MTA detection.
+- ``mta=postfix|exim|qmail|auto`` skip MTA detection;
+- ``postfix_config=/abs/dir`` the Postfix configuration directory ``tracktui queue`` passes
+  as ``-c DIR`` (a second instance); reading logs ignores it.
 
 Query parameters of ``ssh://`` URLs only:
 
@@ -38,9 +40,9 @@ from tracktui.errors import UsageError
 
 MTAS = ("auto", "postfix", "exim", "qmail")
 TRANSITS = ("none", "ssh", "gzip")
-_KNOWN_PARAMS = {"journal", "sudo", "mta", "transit", "journalctl", "host"}
-_FILE_PARAMS = {"host", "mta"}
-_FILE_QUERY = re.compile(r"\?(?=(?:host|mta)=)")
+_KNOWN_PARAMS = {"journal", "sudo", "mta", "transit", "journalctl", "host", "postfix_config"}
+_FILE_PARAMS = {"host", "mta", "postfix_config"}
+_FILE_QUERY = re.compile(r"\?(?=(?:host|mta|postfix_config)=)")
 """Where a ``file:`` URL's query starts: a ``?`` right before a known parameter."""
 _HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,252})")
 
@@ -62,6 +64,8 @@ class SourceURL:
     journalctl: str = "journalctl"
     host_name: str | None = None
     """``host=``: the host name for lines that carry none; ``None`` means the default."""
+    postfix_config: str | None = None
+    """``postfix_config=``: the Postfix configuration directory of the queue commands."""
 
 
 def _flag(value: str, url: str) -> bool:
@@ -106,6 +110,19 @@ def _host_name(url: str, one: dict[str, str]) -> str | None:
     return None if name is None else check_host_name(name, url)
 
 
+def check_postfix_config(value: str, where: str) -> str:
+    """``value`` if it is an absolute directory path without control characters, else :class:`UsageError`."""
+    if not value.startswith("/") or not value.isprintable() or value.startswith("//"):
+        raise UsageError(f"{where}: postfix_config must be an absolute directory like /etc/postfix-out, "
+                         f"not {value!r}")
+    return value
+
+
+def _postfix_config(url: str, one: dict[str, str]) -> str | None:
+    value = one.get("postfix_config")
+    return None if value is None else check_postfix_config(value, url)
+
+
 def file_url(path: str, *, host: str | None = None, mta: str | None = None) -> str:
     """The ``file:`` URL of ``path`` with the given parameters; parsing it gives ``path`` back.
 
@@ -128,7 +145,8 @@ def _parse_file(url: str) -> SourceURL:
     if not path:
         raise UsageError(f"{url}: empty path; use file:/var/log/mail.log*")
     one = _params(url, query, _FILE_PARAMS, "file:/path?host=NAME&mta=exim")
-    return SourceURL("file", path=path, mta=_mta(url, one), host_name=_host_name(url, one))
+    return SourceURL("file", path=path, mta=_mta(url, one), host_name=_host_name(url, one),
+                     postfix_config=_postfix_config(url, one))
 
 
 def parse_source_url(url: str) -> SourceURL:
@@ -182,4 +200,5 @@ def parse_source_url(url: str) -> SourceURL:
         transit=transit,
         journalctl=journalctl,
         host_name=_host_name(url, one),
+        postfix_config=_postfix_config(url, one),
     )
