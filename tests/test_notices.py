@@ -85,3 +85,29 @@ async def test_expanding_a_bounced_message_shows_the_notice_sent_back(tmp_path: 
         children = [str(child.label) for child in messages[0].children]
         assert children[0].startswith("✗ nobody@example.net")
         assert children[1].startswith("↩ non-delivery notice to alice@example.com  delivered")
+
+
+def failed_notice_logged_before_bounce() -> list[str]:
+    """Our notice itself refused, and (as real Postfix does for a quick notice, see
+    tests/fixtures/journeys/exim-postfix.log) delivered and removed before bounce names it."""
+    lines = bounced_with_notice()
+    notice = [line for line in lines if "BBB222" in line and "bounce[" not in line]
+    link = next(line for line in lines if "bounce[" in line)
+    rest = [line for line in lines if line not in notice and line != link]
+    notice[-2] = (P.format(t="10:00:02", d="smtp[7]") + "BBB222: to=<alice@remote.example>, "
+                  "relay=mx.remote.example[198.51.100.4]:25, delay=0.2, delays=0/0/0.1/0.1, dsn=5.1.1, status=bounced "
+                  "(host mx.remote.example[198.51.100.4] said: 550 5.1.1 <alice@remote.example>: no such user "
+                  "(in reply to RCPT TO command))")
+    return [*rest[:-1], *notice, link, rest[-1]]
+
+
+def test_a_notice_that_itself_fails_is_kept_with_the_original(tmp_path: Path, cache_url: str) -> None:
+    source = write_log(tmp_path / "mail.log", failed_notice_logged_before_bounce())
+    with Cache.open(cache_url) as cache:
+        assert not sync_sources(cache, [source], mta="postfix", tz=UTC, now=CLOCK).errors
+        everything = Filter(statuses=STATUS_GROUPS["all"])
+        (original,) = cache.search(everything).rows
+        (notice,) = cache.notices_for(original.message_key)
+        assert (notice.recipient, notice.status, notice.dsn) == ("alice@remote.example", Status.BOUNCED, "5.1.1")
+        null_sender = cache.search(dataclasses.replace(everything, sender="<>")).rows
+        assert [(row.recipient, row.status) for row in null_sender] == [("alice@remote.example", Status.BOUNCED)]
