@@ -119,6 +119,7 @@ def head_text(row: DeliveryRow, *, tz: tzinfo, now: float, queue_lifetime: float
                                                          queue_lifetime=queue_lifetime)
     if retry:
         _field(text, "Retrying", retry)
+    text.rstrip()
     return text
 
 
