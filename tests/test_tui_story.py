@@ -206,3 +206,42 @@ async def test_story_from_the_command_palette(data: tuple[str, str]) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, StoryScreen)
         assert "henry@example.com" in story_text(app)
+
+
+async def test_enter_on_an_attempt_opens_its_recipients_story(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        await pilot.press("right")
+        await settle(app, pilot)
+        await pilot.press("down", "space")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, StoryScreen)
+        assert app.screen.row.recipient == "judy@example.com"
+
+
+def footer_keys(app) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    return [key.key for key in app.screen.query(FooterKey)]
+
+
+async def test_footer_fits_at_80_columns_and_shows_everything_when_wide(data: tuple[str, str]) -> None:
+    app = make_app(*data)
+    async with app.run_test(size=(130, 36)) as pilot:
+        await settle(app, pilot)
+        wide = footer_keys(app)
+        assert wide[:2] == ["slash", "t"] and {"s", "d", "e", "question_mark", "q", "ctrl+p"} <= set(wide)
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        narrow = footer_keys(app)
+        assert {"slash", "t", "p", "a", "question_mark", "q", "ctrl+p"} <= set(narrow)
+        assert "d" not in narrow and "e" not in narrow
+        await pilot.press("enter", "down")  # on a recipient: Enter opens its story, and says so
+        await settle(app, pilot)
+        assert footer_keys(app)[0] == "enter"
+        assert {"question_mark", "q"} <= set(footer_keys(app))

@@ -39,7 +39,7 @@ _DISPLAY = {
 }
 
 MAIN_KEYS: tuple[Key, ...] = (
-    Key("story", ("enter",), "Delivery story of the selected recipient (Enter on a message expands it)",
+    Key("story", ("enter",), "Delivery story of a recipient, hop or attempt (on a message: expand it)",
         "story", "Story", "Delivery story", "Open the full delivery story of the selected recipient"),
     Key("search", ("slash",), "Search fields: type a recipient, sender, subject or dates; Enter searches",
         "focus_search", "Search", "Search fields", "Put the cursor in the search fields"),

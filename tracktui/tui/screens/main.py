@@ -391,7 +391,8 @@ class MainScreen(Screen[None]):
         if action == "export":
             return self.flt is not None
         if action == "story":
-            return isinstance(self.query_one(DeliveryTree).cursor_data(), RecipientData) and self.cache is not None
+            data = self.query_one(DeliveryTree).cursor_data()
+            return isinstance(data, RecipientData | HopData | AttemptData) and self.cache is not None
         if action == "raw_log":
             return isinstance(self.query_one(DeliveryTree).cursor_data(), MessageData | RecipientData | AttemptData)
         return True
@@ -424,11 +425,11 @@ class MainScreen(Screen[None]):
             self._raw_lines(row.message_key, title)
 
     def action_story(self) -> None:
-        """The full-screen delivery story of the recipient under the cursor."""
+        """The full-screen delivery story of the recipient under the cursor (or of its hop's or attempt's)."""
         from tracktui.tui.screens.story import StoryScreen
 
         data = self.query_one(DeliveryTree).cursor_data()
-        if isinstance(data, RecipientData) and self.cache is not None:
+        if isinstance(data, RecipientData | HopData | AttemptData) and self.cache is not None:
             self.app.push_screen(StoryScreen(data.row, cache=self.cache, options=self.options))
 
     def on_raw_lines_loaded(self, message: msg.RawLinesLoaded) -> None:

@@ -17,7 +17,6 @@ from datetime import tzinfo
 
 from rich.text import Text
 from textual import on
-from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
@@ -292,11 +291,14 @@ class DeliveryTree(Tree[NodeData]):
             self.loading_more = True
             self.post_message(self.LoadMore())
 
-    def action_select_cursor(self) -> None:
-        """Enter: a message expands, a recipient is left to the screen (its delivery story)."""
-        if isinstance(self.cursor_data(), RecipientData):
-            raise SkipAction()
-        super().action_select_cursor()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter selects (expands) a message; on a recipient, hop or attempt it is left to the screen (its story).
+
+        Disabled rather than skipped, so the footer shows the screen's Enter binding instead.
+        """
+        if action == "select_cursor":
+            return not isinstance(self.cursor_data(), RecipientData | HopData | AttemptData)
+        return True
 
     def action_expand_cursor(self) -> None:
         """Right arrow: expand the node under the cursor."""
