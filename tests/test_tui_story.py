@@ -245,3 +245,22 @@ async def test_footer_fits_at_80_columns_and_shows_everything_when_wide(data: tu
         await settle(app, pilot)
         assert footer_keys(app)[0] == "enter"
         assert {"question_mark", "q"} <= set(footer_keys(app))
+
+
+async def test_a_failed_load_says_so(data: tuple[str, str], monkeypatch) -> None:
+    from tracktui.cache import Cache
+
+    def broken(self, delivery_id, flt=None):
+        raise RuntimeError("disk [on fire]")
+
+    monkeypatch.setattr(Cache, "hops", broken)
+    app = make_app(*data)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, StoryScreen)
+        assert story_text(app).count("could not be loaded") == 3
+        assert "henry@example.com" in story_text(app)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tracktui.model import DeliveryRow
     from tracktui.tui.options import AppOptions
 
-MAX_RAW_SHOWN = 1000
+MAX_RAW_SHOWN = 500
 """Raw lines shown as lines of the story; the raw log screen (``l`` in the tree) has them all."""
 
 COPYABLE: tuple[tuple[str, str], ...] = (("queue_id", "Queue id"), ("message_id", "Message-ID"),
@@ -134,7 +134,12 @@ class StoryScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.query_one("#story-raw", Vertical).remove_children()
+            failed = Text("could not be loaded (see the error)", style="red")
+            for section, title in (("#story-journey", "Journey"), ("#story-attempts", "Attempts")):
+                self.query_one(section, Static).update(Text(f"{title}\n", style="bold underline") + failed)
+            raw = self.query_one("#story-raw", Vertical)
+            raw.remove_children()
+            raw.mount(Static(failed))
             self.notify(safe(f"{type(error).__name__}: {error}", limit=500), title="Error", severity="error",
                         markup=False, timeout=8)
 
@@ -154,9 +159,10 @@ class StoryScreen(Screen[None]):
         """Highlight every raw line holding ``query`` (any case) and jump to the first one."""
         self.query_text = query.strip()
         needle = self.query_text.lower()
+        previous = set(self.matches)
         self.matches = [i for i, line in enumerate(self.lines) if needle and needle in safe(line).lower()]
         self.current = -1
-        self._paint()
+        self._paint(previous | set(self.matches))
         if self.matches:
             self._jump(0)
         elif self.query_text:
@@ -181,9 +187,11 @@ class StoryScreen(Screen[None]):
         self.query_one("#story", VerticalScroll).scroll_to_center(target, animate=False)
         self.sub_title = f"match {index + 1} of {len(self.matches)}"
 
-    def _paint(self) -> None:
-        for line_no, widget in enumerate(self.query(".raw-line").results(Static)):
-            widget.update(raw_line_text(self.lines[line_no], self.query_text))
+    def _paint(self, line_numbers: set[int]) -> None:
+        """Redraw only the lines whose highlighting changes (a story may hold hundreds)."""
+        lines = list(self.query(".raw-line").results(Static))
+        for line_no in line_numbers:
+            lines[line_no].update(raw_line_text(self.lines[line_no], self.query_text))
 
     # -- actions ---------------------------------------------------------------------------
 
