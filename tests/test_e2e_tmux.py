@@ -110,7 +110,12 @@ def test_find_why_mail_to_bob_arrived(ssh_env: SshEnv, tmux: Tmux, tmp_path: Pat
     time.sleep(0.3)
     tmux.keys("Enter")  # expand the message
     tmux.wait_for(lambda s: "bob@example.com  delivered" in s, "the recipient node")
-    tmux.keys("Down", "Enter")  # the recipient, expand its attempts
+    tmux.keys("Down", "Enter")  # the recipient: its delivery story
+    screen = tmux.wait_for(lambda s: "Why:" in s and "Journey" in s, "the delivery story")
+    assert "bob@example.com  delivered" in screen
+    tmux.keys("Escape")  # back to the tree, on the recipient
+    time.sleep(0.3)
+    tmux.keys("Space")  # expand its attempts
     screen = tmux.wait_for(lambda s: "74.125.193.26]:25: 250 2.0." in s, "the attempt with the reply")
     assert f"74.125.193.26 accepted message. Remote host said: {REPLY}" in " ".join(screen.split())
     tmux.keys("q")

@@ -32,3 +32,17 @@ def test_every_bound_key_is_in_help_and_every_action_has_a_binding() -> None:
 def test_bindings_have_unique_ids() -> None:
     ids = [binding.id for binding in MainScreen.BINDINGS]  # type: ignore[union-attr]
     assert None not in ids and len(ids) == len(set(ids))
+
+
+def test_story_screen_binds_its_key_map() -> None:
+    from tracktui.tui.keymap import STORY_KEYS
+    from tracktui.tui.screens.story import StoryScreen
+
+    bound = {binding.key: binding for binding in StoryScreen.BINDINGS}  # type: ignore[union-attr]
+    for key in STORY_KEYS:
+        for name in key.keys if key.action else ():
+            assert bound[name].action == key.action, name
+        if key.action is None:
+            assert not set(key.keys) & set(bound), key.id
+    ids = [binding.id for binding in StoryScreen.BINDINGS]  # type: ignore[union-attr]
+    assert None not in ids and len(ids) == len(set(ids))

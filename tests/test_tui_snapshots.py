@@ -35,7 +35,7 @@ def test_all_statuses_expanded_to_attempts_120x36(snap_compare, tmp_path: Path) 
         await settle(pilot.app, pilot)
         await pilot.press("down", "enter")
         await settle(pilot.app, pilot)
-        await pilot.press("down", "enter")
+        await pilot.press("down", "space")
         await settle(pilot.app, pilot)
         await pilot.press("down")
         await settle(pilot.app, pilot)
@@ -73,3 +73,18 @@ def test_help_screen_120x36(snap_compare, tmp_path: Path) -> None:
     """Every key, from the same table as the README."""
     assert snap_compare(make_app(*prepared_cache(tmp_path)), terminal_size=(120, 36),
                         run_before=_ready, press=["question_mark"])
+
+
+def test_delivery_story_80x24(snap_compare, tmp_path: Path) -> None:
+    """The delivery story of a deferred recipient: status, why, what to do, until when, the journey."""
+
+    async def story(pilot: Pilot) -> None:
+        await _ready(pilot)
+        await pilot.press("t")
+        await settle(pilot.app, pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot.app, pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(*prepared_cache(tmp_path)), terminal_size=(80, 24), run_before=story)

@@ -99,6 +99,17 @@ class RawLinesLoaded(Message):
         self.lines = lines
 
 
+class StoryLoaded(Message):
+    """Everything the delivery story shows beyond its row: hops, attempts and raw lines."""
+
+    def __init__(self, delivery_id: int, hops: list[HopRow], attempts: list[AttemptRow], lines: list[str]) -> None:
+        super().__init__()
+        self.delivery_id = delivery_id
+        self.hops = hops
+        self.attempts = attempts
+        self.lines = lines
+
+
 class SyncProgressed(Message):
     """Progress of one source during a sync."""
 

@@ -16,12 +16,12 @@ KEYS = help_rows()
 """The keys table (built from :mod:`tracktui.tui.keymap`, like the README's)."""
 
 
-def keys_table() -> Table:
+def keys_table(rows: tuple[tuple[str, str], ...] = KEYS) -> Table:
     """The keys as a Rich table (plain strings only)."""
     table = Table(box=None, show_header=True, header_style="bold", expand=True)
     table.add_column("Key", style="bold cyan", no_wrap=True)
     table.add_column("Action")
-    for key, action in KEYS:
+    for key, action in rows:
         table.add_row(Text(key), Text(action))
     return table
 
@@ -35,10 +35,15 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "close", "Close", show=False),
     ]
 
+    def __init__(self, rows: tuple[tuple[str, str], ...] = KEYS, *, title: str = "tracktui keys") -> None:
+        super().__init__()
+        self.rows = rows
+        self.title_text = title
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(Text("tracktui keys", style="bold"), id="help-title")
-            yield Static(keys_table(), id="help-keys")
+            yield Static(Text(self.title_text, style="bold"), id="help-title")
+            yield Static(keys_table(self.rows), id="help-keys")
             yield Static(Text("Esc closes this help.", style="dim"))
 
     def action_close(self) -> None:

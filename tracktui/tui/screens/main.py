@@ -16,13 +16,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tracktui.errors import TracktuiError
 from tracktui.model import Filter, PageCursor, Status
 from tracktui.tui import messages as msg
-from tracktui.tui.keymap import bindings
+from tracktui.tui.keymap import bindings, footer_ranks
 from tracktui.tui.render import safe
 from tracktui.tui.widgets.delivery_tree import (
     AttemptData,
@@ -34,6 +34,7 @@ from tracktui.tui.widgets.delivery_tree import (
 )
 from tracktui.tui.widgets.details import DetailsPane
 from tracktui.tui.widgets.filter_form import FieldError, FilterForm, earliest_note, form_filter, group_counts
+from tracktui.tui.widgets.footer import FittingFooter
 from tracktui.tui.widgets.sync_bar import SyncBar
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class MainScreen(Screen[None]):
             yield DeliveryTree(options.tz, id="tree")
             yield DetailsPane(tz=options.tz, clock=options.clock, queue_lifetime=options.queue_lifetime, id="details")
         yield SyncBar(id="sync-bar")
-        yield Footer()
+        yield FittingFooter(footer_ranks())
 
     def on_mount(self) -> None:
         self.query_one(DeliveryTree).focus()
@@ -389,6 +390,9 @@ class MainScreen(Screen[None]):
             return self.has_sources and not self.syncing
         if action == "export":
             return self.flt is not None
+        if action == "story":
+            data = self.query_one(DeliveryTree).cursor_data()
+            return isinstance(data, RecipientData | HopData | AttemptData) and self.cache is not None
         if action == "raw_log":
             return isinstance(self.query_one(DeliveryTree).cursor_data(), MessageData | RecipientData | AttemptData)
         return True
@@ -419,6 +423,14 @@ class MainScreen(Screen[None]):
             row = data.row
             title = f"{row.host} {row.queue_id or '(no queue id)'}"
             self._raw_lines(row.message_key, title)
+
+    def action_story(self) -> None:
+        """The full-screen delivery story of the recipient under the cursor (or of its hop's or attempt's)."""
+        from tracktui.tui.screens.story import StoryScreen
+
+        data = self.query_one(DeliveryTree).cursor_data()
+        if isinstance(data, RecipientData | HopData | AttemptData) and self.cache is not None:
+            self.app.push_screen(StoryScreen(data.row, cache=self.cache, options=self.options))
 
     def on_raw_lines_loaded(self, message: msg.RawLinesLoaded) -> None:
         from tracktui.tui.screens.rawlog import RawLogScreen

@@ -83,6 +83,8 @@ class DeliveryTree(Tree[NodeData]):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("right", "expand_cursor", "Expand", show=False),
+        Binding("left", "collapse_cursor", "Collapse", show=False),
     ]
 
     class LoadRecipients(Message):
@@ -288,6 +290,31 @@ class DeliveryTree(Tree[NodeData]):
         if self.has_more and not self.loading_more and self.cursor_line >= self.last_line - PREFETCH_LINES:
             self.loading_more = True
             self.post_message(self.LoadMore())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter selects (expands) a message; on a recipient, hop or attempt it is left to the screen (its story).
+
+        Disabled rather than skipped, so the footer shows the screen's Enter binding instead.
+        """
+        if action == "select_cursor":
+            return not isinstance(self.cursor_data(), RecipientData | HopData | AttemptData)
+        return True
+
+    def action_expand_cursor(self) -> None:
+        """Right arrow: expand the node under the cursor."""
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
+
+    def action_collapse_cursor(self) -> None:
+        """Left arrow: collapse the node, or go to its parent when it is collapsed already."""
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
 
     def cursor_data(self) -> NodeData | None:
         """The data of the node under the cursor."""
