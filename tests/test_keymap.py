@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracktui.tui.keymap import MAIN_KEYS, markdown_table
+from tracktui.tui.keymap import MAIN_KEYS, STORY_KEYS, markdown_table
 from tracktui.tui.palette import PALETTE
 from tracktui.tui.screens.help import KEYS
 from tracktui.tui.screens.main import MainScreen
@@ -13,8 +13,10 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_readme_key_table_is_the_key_map() -> None:
-    assert markdown_table() in README.read_text(encoding="utf-8"), (
+    readme = README.read_text(encoding="utf-8")
+    assert markdown_table() in readme, (
         "README's key table differs from tracktui/tui/keymap.py; regenerate with python -m tracktui.tui.keymap")
+    assert markdown_table(STORY_KEYS) in readme, "README's story key table differs from keymap.STORY_KEYS"
 
 
 def test_every_bound_key_is_in_help_and_every_action_has_a_binding() -> None:
