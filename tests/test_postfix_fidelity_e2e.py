@@ -65,3 +65,16 @@ def test_the_decoded_subject_is_searchable(tmp_path: Path, cache_url: str) -> No
     with Cache.open(cache_url) as cache:
         found = list(cache.iter_deliveries(Filter(statuses=STATUS_GROUPS["all"], subject="Grüße aus Köln")))
     assert [r.message_id for r in found] == [TRUTH["folded_subject"]["message_id"]]
+
+
+def test_refusals_that_name_no_recipient_are_read_and_make_no_rows(tmp_path: Path, cache_url: str) -> None:
+    """Real VRFY, ETRN, EHLO and CONNECT refusals: recognised (not "malformed"), and no mail, so no row."""
+    rows, stderr = synced(tmp_path, cache_url, crlf=False)
+    assert "malformed" not in stderr
+    log = (FIXTURE / "fidelity.log").read_text(encoding="utf-8")
+    for refused in TRUTH["refused_commands"]:
+        code, text = refused["answer"]
+        assert f"reject: {refused['command']} from localhost[127.0.0.1]: {code} {text}" in log
+        assert not any(r.reply and text in r.reply and refused["command"] != "VRFY" for r in rows)
+    # The VRFY probe names a recipient that was also refused at RCPT: still only the two RCPT refusals.
+    assert len([r for r in rows if r.recipient == TRUTH["same_second_refusals"]["recipient"]]) == 2
