@@ -96,3 +96,17 @@ def test_summary_counts_each_delivery_once_however_the_log_is_split(tmp_path: Pa
 
     one = summary(f"file:{FIXTURE}", "one.db")
     assert summary(f"file:{tmp_path}/mail.log*", "three.db") == one
+
+
+def test_the_app_on_a_cache_without_sources_browses_it_and_never_creates_one(tmp_path: Path) -> None:
+    import argparse
+
+    from tracktui.commands.app import options_from_args
+
+    missing = tmp_path / "cron-filled.sqlite3"
+    done = subprocess.run([sys.executable, "-m", "tracktui", "--cache", str(missing)], capture_output=True,
+                          text=True, check=False, stdin=subprocess.DEVNULL)
+    assert done.returncode != 0 and f"no cache at {missing}" in done.stderr and not missing.exists()
+    args = argparse.Namespace(command=None, cache=str(missing), source=None, profile=None, config=None)
+    options = options_from_args(args)
+    assert options.browse_only and not options.needs_login

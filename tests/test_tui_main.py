@@ -489,3 +489,43 @@ async def test_a_content_filter_journey_is_one_recipient_with_its_hops_and_story
         await pilot.press("enter")
         await settle(app, pilot)
         assert len(labels(app)) == 1 and "zoe@example.org" in labels(app)[0]
+
+
+def _empty_note(app) -> str:  # type: ignore[no-untyped-def]
+    from tracktui.tui.widgets.delivery_tree import PlaceholderData
+
+    tree = app.screen.query_one(DeliveryTree)
+    return " ".join(str(node.label) for node in tree.root.children if isinstance(node.data, PlaceholderData))
+
+
+async def test_empty_results_explain_themselves(data: tuple[str, str]) -> None:
+    from tracktui.tui.widgets.filter_form import FormValues
+
+    # Delivered, but only for a recipient whose mail was refused: the other groups are named.
+    app = make_app(*data, form=FormValues(status="delivered", recipient="dave@example.net"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert labels(app) == []
+        note = _empty_note(app)
+        assert "Delivered has none; Permanently rejected 1" in note and "All" not in note.split("has none")[1][:3]
+    # A day with nothing: the cache's other days are counted.
+    app = make_app(*data, form=FormValues(status="all", since="2026-11-19", until="2026-11-19"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert labels(app) == []
+        assert "in the cache outside these dates" in _empty_note(app)
+    # A bare word that is no address: the wildcard is suggested.
+    app = make_app(*data, form=FormValues(status="all", recipient="bob"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "No exact match for bob: try *bob*." in _empty_note(app)
+
+
+async def test_a_queue_id_searches_the_whole_window_whatever_the_dates(data: tuple[str, str]) -> None:
+    from tracktui.tui.widgets.filter_form import FormValues
+
+    app = make_app(*data, form=FormValues(status="all", since="2026-11-19", until="2026-11-19",
+                                          recipient="A1000000001"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert len(labels(app)) == 1 and "Quarterly report" in labels(app)[0]

@@ -63,6 +63,8 @@ def options_from_args(args: argparse.Namespace, *, demo: Demo | None = None) -> 
         accept_new_host_key=bool(getattr(args, "accept_new_host_key", False)),
         config_path=config_path,
         locality=config.locality(),
+        # --cache without a source: browse what cron syncs there, no login screen (never a new cache)
+        browse_only=bool(getattr(args, "cache", None)) and not getattr(args, "source", None) and not profiles,
     )
     if demo is not None:  # the demo's own logs and throw-away cache, never the user's
         options.sources = demo.sources
@@ -83,7 +85,11 @@ def run_app(args: argparse.Namespace, *, demo: bool) -> int:
 
 
 def _run(options: AppOptions) -> int:
+    from tracktui.commands.common import require_existing_cache
     from tracktui.tui.app import build_app
+
+    if options.browse_only:
+        require_existing_cache(options.cache_url)
 
     app = build_app(options)
     try:

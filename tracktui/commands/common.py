@@ -52,20 +52,27 @@ def cache_url_for(args: argparse.Namespace, config: Config) -> str | None:
 def open_cache(args: argparse.Namespace, config: Config) -> Cache:
     """Open the cache the options and config name (caller closes it; it is a context manager)."""
     from tracktui.cache import Cache
-    from tracktui.cache.db import resolve
 
     url = cache_url_for(args, config)
     reads_only = getattr(args, "command", None) in ("search", "report", "check") and not (
         getattr(args, "source", None) or getattr(args, "profile", None)
     )
-    target = resolve(url)
-    if reads_only and target.kind == "sqlite" and target.path is not None and not target.path.exists():
-        raise CacheError(f"no cache at {target.display} (run tracktui sync first)")  # and do not create one
+    if reads_only:
+        require_existing_cache(url)  # and do not create one
     cache = Cache.open(url, retention_days=config.retention_days)
     cache.use_locality(config.locality())
     for notice in cache.notices:  # e.g. "cache ... was made by an older tracktui; rebuilt"
         print(f"tracktui: {sanitize(notice, max_length=500)}", file=sys.stderr)
     return cache
+
+
+def require_existing_cache(url: str | None) -> None:
+    """A command that only reads (``search``, ``report``, browsing the app) never creates a cache: say so."""
+    from tracktui.cache.db import resolve
+
+    target = resolve(url)
+    if target.kind == "sqlite" and target.path is not None and not target.path.exists():
+        raise CacheError(f"no cache at {target.display} (run tracktui sync first)")
 
 
 def now_and_zone() -> tuple[datetime, tzinfo]:
@@ -94,10 +101,12 @@ def filter_from_args(
         queue_id=getattr(args, "queue_id", None),
         message_id=getattr(args, "message_id", None),
         direction=getattr(args, "direction", None),
+        # Nobody remembers the day of a queue id: an id searches the whole retention window.
+        default_since=None if getattr(args, "queue_id", None) or getattr(args, "message_id", None)
+        else default_since,
         now=now,
         tz=tz,
         retention_days=config.retention_days,
-        default_since=default_since,
     )
 
 

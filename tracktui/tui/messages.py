@@ -43,11 +43,14 @@ class PageLoaded(Message):
 class CountsLoaded(Message):
     """Deliveries per status under the current filter's other fields."""
 
-    def __init__(self, generation: int, counts: dict[Status, int], directions: dict[str, int] | None = None) -> None:
+    def __init__(self, generation: int, counts: dict[Status, int], directions: dict[str, int] | None = None,
+                 wider: dict[Status, int] | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.counts = counts
         self.directions = directions
+        self.wider = wider
+        """When nothing matches in the date range: the counts over the whole retention window."""
 
 
 class NewerRows(Message):

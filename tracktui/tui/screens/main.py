@@ -8,6 +8,7 @@ to a superseded search are dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tracktui.errors import TracktuiError
-from tracktui.model import Filter, PageCursor, Status
+from tracktui.model import STATUS_GROUP_LABELS, Filter, PageCursor, Status
 from tracktui.tui import messages as msg
 from tracktui.tui.keymap import bindings, footer_ranks
 from tracktui.tui.render import safe
@@ -64,6 +65,7 @@ class MainScreen(Screen[None]):
         self.last_search_seconds: float | None = None
         self.first_page_seconds: float | None = None
         self.counts: dict[Status, int] | None = None
+        self.wider_counts: dict[Status, int] | None = None
 
     def compose(self) -> ComposeResult:
         options = self.options
@@ -105,7 +107,10 @@ class MainScreen(Screen[None]):
     def _counts(self, generation: int, flt: Filter) -> None:
         assert self.cache is not None
         counts = self.cache.count_by_status(flt)
-        self.post_message(msg.CountsLoaded(generation, counts, self.cache.count_by_direction(flt)))
+        wider = None
+        if not any(counts.values()) and (flt.since is not None or flt.until is not None):
+            wider = self.cache.count_by_status(dataclasses.replace(flt, since=None, until=None))
+        self.post_message(msg.CountsLoaded(generation, counts, self.cache.count_by_direction(flt), wider))
 
     @work(thread=True, exclusive=True, group="newer", exit_on_error=False)
     def _newer(self, generation: int, flt: Filter, top_time: float, top_id: int) -> None:
@@ -246,14 +251,43 @@ class MainScreen(Screen[None]):
             if page.rows:
                 tree.move_cursor_to_line(0)
             else:
-                tree.root.add_leaf(Text("No deliveries match this filter.", style="dim italic"), PlaceholderData())
+                tree.root.add_leaf(self._empty_note(), PlaceholderData())
         self._show_info()
+
+    def _empty_note(self) -> Text:
+        """Why nothing shows, and the way out: other status groups, a wider date range, a wildcard."""
+        text = Text("No deliveries match this filter.", style="dim italic")
+        form = self.query_one(FilterForm)
+        values = form.values()
+        counts = self.counts
+        if counts is not None:
+            groups = group_counts(counts)
+            others = [(g, n) for g, n in groups.items() if g not in (values.status, "all") and n]
+            if others:
+                words = ", ".join(f"{STATUS_GROUP_LABELS[g]} {n:,}" for g, n in others)
+                text.append(f" {STATUS_GROUP_LABELS[values.status]} has none; {words} (keys t, p, s, a).",
+                            style="italic")
+        wider = self.wider_counts
+        if wider is not None and any(wider.values()):
+            total = sum(wider.values())
+            days = self.options.retention_days
+            text.append(f" {total:,} in the cache outside these dates: widen From (e.g. -{days}d).", style="italic")
+        typed = values.recipient.strip()
+        if typed and "@" not in typed and "*" not in typed and "." not in typed and " " not in typed:
+            text.append(f" No exact match for {safe(typed, limit=40)}: try *{safe(typed, limit=40)}*.", style="italic")
+        return text
 
     def on_counts_loaded(self, message: msg.CountsLoaded) -> None:
         if message.generation != self.generation:
             return
         self.query_one(FilterForm).set_counts(message.counts, message.directions)
         self.counts = message.counts
+        self.wider_counts = message.wider
+        tree = self.query_one(DeliveryTree)
+        if tree.message_count == 0:
+            for node in tree.root.children:
+                if isinstance(node.data, PlaceholderData) and not node.data.more:
+                    node.set_label(self._empty_note())
         self._show_info()
 
     def _show_info(self) -> None:

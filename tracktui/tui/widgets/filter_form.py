@@ -73,9 +73,11 @@ def form_filter(values: FormValues, *, now: datetime, tz: tzinfo, retention_days
         except UsageError as error:
             raise FieldError(field, str(error)) from None
     kind, typed = split_search_text(values.recipient)
+    by_id = kind != "recipient"  # an id searches the whole retention window, whatever the dates say
     try:
         return build_filter(
-            status=values.status, since=values.since, until=values.until,
+            status=values.status, since=None if by_id else values.since, until=None if by_id else values.until,
+            default_since=None if by_id else "today",
             recipient=typed if kind == "recipient" else None, queue_id=typed if kind == "queue_id" else None,
             message_id=typed if kind == "message_id" else None,
             sender=values.sender, subject=values.subject, now=now, tz=tz, retention_days=retention_days,
