@@ -277,7 +277,7 @@ def test_table_has_a_header_and_one_line_per_row() -> None:
     text = table([row(1), row(2, status=Status.BOUNCED)])
     lines = text.splitlines()
     assert len(lines) == 3
-    assert lines[0].split() == ["TIME", "STATUS", "RECIPIENT", "SENDER", "SUBJECT", "DSN", "REPLY"]
+    assert lines[0].split() == ["TIME", "STATUS", "RECIPIENT", "SENDER", "SUBJECT", "DSN", "REASON", "REPLY"]
     assert lines[1].startswith("2026-11-27 10:00")  # 09:00:02 UTC shown in Berlin time
     assert "deferred" in lines[1] and "bounced" in lines[2]
     assert "bob1@example.net" in lines[1] and "4.2.2" in lines[1]
@@ -299,12 +299,13 @@ def test_long_cells_are_ellipsised() -> None:
 
 def test_narrow_terminals_drop_subject_first_then_sender() -> None:
     names = [column.name for column in table_columns(80)]
-    assert "subject" not in names and "reply" in names and "recipient" in names
+    assert "subject" not in names and "reason" in names and "recipient" in names and "sender" in names
+    assert "reply" not in names  # the raw reply goes first: its head says nothing at this width
     names = [column.name for column in table_columns(50)]
     assert names[:3] == ["time", "status", "recipient"]
     assert "subject" not in names and "sender" not in names
     wide = [column.name for column in table_columns(160)]
-    assert wide == ["time", "status", "recipient", "sender", "subject", "dsn", "reply"]
+    assert wide == ["time", "status", "recipient", "sender", "subject", "dsn", "reason", "reply"]
 
 
 def test_table_shows_hostile_text_literally_and_without_escapes() -> None:

@@ -173,10 +173,13 @@ class Column:
 
 
 _FIXED = {"time": 16, "status": 9, "dsn": 7}
-_FLEX: dict[str, tuple[int, int]] = {"recipient": (16, 3), "sender": (14, 3), "subject": (10, 2), "reply": (12, 6)}
+_FLEX: dict[str, tuple[int, int]] = {"recipient": (16, 3), "sender": (14, 3), "subject": (10, 2), "reason": (12, 3),
+                                     "reply": (12, 5)}
 """Flexible columns: (minimum width, share of the spare width)."""
-_ORDER = ("time", "status", "recipient", "sender", "subject", "dsn", "reply")
-_DROP_ORDER = ("subject", "sender", "reply")
+_ORDER = ("time", "status", "recipient", "sender", "subject", "dsn", "reason", "reply")
+_DROP_ORDER = ("reply", "subject", "sender")
+"""The raw reply goes first: at 80 columns its first dozen characters ("host 127.0.0…") say nothing,
+while the reason ("no such user", "blocklisted: Spamhaus") says what happened."""
 """Columns given up, in this order, when the terminal is too narrow for all of them."""
 
 
@@ -282,11 +285,35 @@ def _value(row: DeliveryRow, name: str, tz: tzinfo | None) -> str:
         return datetime.fromtimestamp(row.time, tz=tz).strftime("%Y-%m-%d %H:%M") if tz else _local_time(row.time)
     if name == "status":
         return str(row.status)
+    if name == "reason":
+        return short_reason(row)
     if name == "dsn":
         dsn, derived = shown_dsn(row)
         return f"{dsn}*" if derived and dsn else (dsn or "")
     value = getattr(row, name)
     return sanitize(value, max_length=_CELL_LIMIT) if value else ""
+
+
+_REASON_WORDS: dict[str, str] = {
+    "no_mx_host_not_found": "no MX / host not found", "spf_dkim_dmarc": "SPF/DKIM/DMARC", "tls_failed": "TLS failed",
+    "reverse_dns": "no reverse DNS", "in_transit": "in a filter/relay", "deleted": "deleted by an admin",
+    "temporary_other": "refused for now", "permanent_other": "refused",
+}
+"""Category slugs whose words need more than replacing ``_`` with a space."""
+
+
+def short_reason(row: DeliveryRow) -> str:
+    """A few words for the table: where it went, or why it did not (who refused, which blocklist)."""
+    explanation = explain_delivery(row)
+    if row.status is Status.DELIVERED:
+        relay = (row.relay or "").partition("[")[0]
+        return sanitize(f"to {relay}" if relay else "delivered", max_length=200)
+    words = _REASON_WORDS.get(explanation.category, explanation.category.replace("_", " "))
+    if explanation.blocklist:
+        words = f"{words}: {explanation.blocklist}"
+    if row.refused_here:
+        words = f"we refused: {words}"
+    return sanitize(words, max_length=200)
 
 
 def _local_time(epoch: float) -> str:
