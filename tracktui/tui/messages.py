@@ -44,8 +44,11 @@ class CountsLoaded(Message):
     """Deliveries per status under the current filter's other fields."""
 
     def __init__(self, generation: int, counts: dict[Status, int], directions: dict[str, int] | None = None,
-                 wider: dict[Status, int] | None = None) -> None:
+                 wider: dict[Status, int] | None = None, hosts: tuple[str, ...] = (),
+                 last_sync: float | None = None) -> None:
         super().__init__()
+        self.hosts = hosts
+        self.last_sync = last_sync
         self.generation = generation
         self.counts = counts
         self.directions = directions

@@ -24,7 +24,7 @@ from tracktui.errors import TracktuiError
 from tracktui.model import STATUS_GROUP_LABELS, Filter, PageCursor, Status
 from tracktui.tui import messages as msg
 from tracktui.tui.keymap import bindings, footer_ranks
-from tracktui.tui.render import safe
+from tracktui.tui.render import local_time, safe
 from tracktui.tui.widgets.delivery_tree import (
     AttemptData,
     DeliveryTree,
@@ -66,6 +66,8 @@ class MainScreen(Screen[None]):
         self.first_page_seconds: float | None = None
         self.counts: dict[Status, int] | None = None
         self.wider_counts: dict[Status, int] | None = None
+        self.context: tuple[tuple[str, ...], float | None] = ((), None)
+        """The cache's hosts and its last completed sync, for the line above the results."""
 
     def compose(self) -> ComposeResult:
         options = self.options
@@ -110,7 +112,8 @@ class MainScreen(Screen[None]):
         wider = None
         if not any(counts.values()) and (flt.since is not None or flt.until is not None):
             wider = self.cache.count_by_status(dataclasses.replace(flt, since=None, until=None))
-        self.post_message(msg.CountsLoaded(generation, counts, self.cache.count_by_direction(flt), wider))
+        self.post_message(msg.CountsLoaded(generation, counts, self.cache.count_by_direction(flt), wider,
+                                           tuple(self.cache.hosts()), self.cache.last_sync()))
 
     @work(thread=True, exclusive=True, group="newer", exit_on_error=False)
     def _newer(self, generation: int, flt: Filter, top_time: float, top_id: int) -> None:
@@ -283,6 +286,7 @@ class MainScreen(Screen[None]):
         self.query_one(FilterForm).set_counts(message.counts, message.directions)
         self.counts = message.counts
         self.wider_counts = message.wider
+        self.context = (message.hosts, message.last_sync)
         tree = self.query_one(DeliveryTree)
         if tree.message_count == 0:
             for node in tree.root.children:
@@ -304,6 +308,12 @@ class MainScreen(Screen[None]):
         text.append(f" · {shown:,} {'message' if shown == 1 else 'messages'} shown", style="dim")
         if tree.has_more:
             text.append(" (more load as you scroll)", style="dim")
+        hosts, last_sync = self.context
+        if hosts:
+            more = f" +{len(hosts) - 3}" if len(hosts) > 3 else ""
+            text.append(f" · {', '.join(safe(h, limit=40) for h in hosts[:3])}{more}", style="dim")
+        if last_sync is not None:
+            text.append(f" · synced {local_time(last_sync, self.options.tz)}", style="dim")
         self._info(text)
 
     def _info(self, text: Text) -> None:
