@@ -529,3 +529,38 @@ async def test_a_queue_id_searches_the_whole_window_whatever_the_dates(data: tup
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert len(labels(app)) == 1 and "Quarterly report" in labels(app)[0]
+
+
+async def test_follow_keeps_syncing_until_f_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import tracktui.tui.screens.main as main_screen
+
+    monkeypatch.setattr(main_screen, "FOLLOW_SECONDS", 0.2)
+    source, cache_url = prepared_cache(tmp_path)
+    app = make_app(source, cache_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        tree = screen.query_one(DeliveryTree)
+        await pilot.press("down")
+        before = tree.cursor_node
+        await pilot.press("f")
+        assert screen.following
+        await settle(app, pilot)
+        write_log(tmp_path / "mail.log", new_message_lines(2), append=True)  # logged while following
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            await settle(app, pilot)
+            if labels(app)[0].startswith("✓ 2026-11-20 11:50:01 - Fresh message 1"):
+                break
+        assert labels(app)[0].startswith("✓ 2026-11-20 11:50:01 - Fresh message 1")  # no key pressed: followed
+        assert tree.cursor_node is before
+        await pilot.press("f")
+        assert not screen.following
+        await settle(app, pilot)
+        write_log(tmp_path / "mail.log", new_message_lines(1, start_minute=58, prefix="C3"), append=True)
+        await asyncio.sleep(0.6)
+        await settle(app, pilot)
+        assert not any("11:58:00" in label for label in labels(app))  # stopped: nothing read any more

@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tracktui {__version__}, engine: {engine()}")
     _add_source_options(parser)
     _add_filter_options(parser)
+    parser.add_argument("--follow", action="store_true", default=False,
+                        help="the app keeps syncing every few seconds (f in the app toggles it)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("demo", help="the TUI on built-in sample data, no mail host needed")

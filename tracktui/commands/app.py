@@ -63,6 +63,7 @@ def options_from_args(args: argparse.Namespace, *, demo: Demo | None = None) -> 
         accept_new_host_key=bool(getattr(args, "accept_new_host_key", False)),
         config_path=config_path,
         locality=config.locality(),
+        follow=bool(getattr(args, "follow", False)),
         # --cache without a source: browse what cron syncs there, no login screen (never a new cache)
         browse_only=bool(getattr(args, "cache", None)) and not getattr(args, "source", None) and not profiles,
     )

@@ -60,6 +60,8 @@ MAIN_KEYS: tuple[Key, ...] = (
         "Show the raw log lines of the selected message", rank=3),
     Key("sync", ("r",), "Sync now: read new log lines from the sources", "sync", "Sync", "Sync now",
         "Read new log lines from the sources now", rank=3),
+    Key("follow", ("f",), "Follow: sync every few seconds, new deliveries appear above without moving the cursor "
+        "(f again stops)", "follow", "Follow", "Follow the logs", "Keep syncing every few seconds", rank=3),
     Key("details", ("d",), "Show or hide the details pane", "toggle_details", "Details", "Toggle details pane",
         "Show or hide the details pane", rank=4),
     Key("export", ("e",), "Export the current view as a PDF report", "export", "PDF", "Export PDF",

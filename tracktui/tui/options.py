@@ -42,6 +42,8 @@ class AppOptions:
     accept_new_host_key: bool = False
     sync_on_start: bool = True
     refresh_seconds: float | None = None
+    follow: bool = False
+    """Start following: sync again a few seconds after each sync ends (``f`` toggles it)."""
     """Sync again this long after the previous sync finished (``None``: only on ``r``)."""
     config_path: Path | None = None
     locality: Locality = DEFAULT_LOCALITY

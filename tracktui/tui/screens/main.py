@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -46,6 +47,10 @@ if TYPE_CHECKING:
 
 
 
+FOLLOW_SECONDS = 5.0
+"""While following, the next sync starts this long after the previous one ended."""
+
+
 class MainScreen(Screen[None]):
     """Search, browse and explain deliveries."""
 
@@ -67,6 +72,8 @@ class MainScreen(Screen[None]):
         self.counts: dict[Status, int] | None = None
         self.wider_counts: dict[Status, int] | None = None
         self.context: tuple[tuple[str, ...], float | None] = ((), None)
+        self.following = options.follow
+        self._follow_timer: Timer | None = None
         """The cache's hosts and its last completed sync, for the line above the results."""
 
     def compose(self) -> ComposeResult:
@@ -384,6 +391,8 @@ class MainScreen(Screen[None]):
         summary = Text(f"Synced {len(report.results) - len(failed)}/{len(report.results)} sources: "
                        f"{report.lines:,} new lines, {report.deliveries:,} deliveries updated "
                        f"in {report.seconds:.1f} s.", style="dim")
+        if self.following:
+            summary.append(f" Following: every {FOLLOW_SECONDS:g} s (f stops).", style="bold cyan")
         if failed:
             summary.append(f" {len(failed)} failed (see above).", style="red")
             for result in failed:
@@ -391,7 +400,9 @@ class MainScreen(Screen[None]):
                             markup=False, timeout=10)
         self.query_one(SyncBar).finish(summary)
         self.refresh_after_sync()
-        if self.options.refresh_seconds:
+        if self.following:
+            self._follow_timer = self.set_timer(FOLLOW_SECONDS, self.action_sync)
+        elif self.options.refresh_seconds:
             self.set_timer(self.options.refresh_seconds, self.action_sync)
         self.refresh_bindings()
 
@@ -432,6 +443,8 @@ class MainScreen(Screen[None]):
         """Hide keys that do nothing right now."""
         if action == "sync":
             return self.has_sources and not self.syncing
+        if action == "follow":
+            return self.has_sources
         if action == "export":
             return self.flt is not None
         if action == "story":
@@ -459,6 +472,20 @@ class MainScreen(Screen[None]):
             sources.extend(profile.source_urls())
         self.query_one(SyncBar).start(sources)
         self._sync()
+        self.refresh_bindings()
+
+    def action_follow(self) -> None:
+        """Toggle following: a sync every :data:`FOLLOW_SECONDS` after the previous one ends."""
+        self.following = not self.following
+        if self._follow_timer is not None:
+            self._follow_timer.stop()
+            self._follow_timer = None
+        bar = self.query_one(SyncBar)
+        if self.following:
+            bar.finish(Text(f"Following: syncing every {FOLLOW_SECONDS:g} s (f stops).", style="bold cyan"))
+            self.action_sync()
+        else:
+            bar.finish(Text("Stopped following.", style="dim"))
         self.refresh_bindings()
 
     def action_raw_log(self) -> None:
