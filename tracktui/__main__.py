@@ -173,6 +173,8 @@ def _add_queue_command(sub: argparse._SubParsersAction[_Parser], kept: str) -> N
     queue.add_argument("--accept-new-host-key", action="store_true",
                        help="accept and record an unknown SSH host key (never a changed one)")
     queue.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    queue.add_argument("--shape", action="store_true", default=False,
+                       help="deferred recipients by destination domain and age, like Postfix's qshape")
     queue.add_argument("--yes", action="store_true", default=False,
                        help="run the action without asking (needed when not on a terminal)")
 

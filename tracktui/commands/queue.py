@@ -22,6 +22,7 @@ from tracktui.errors import EXIT_NO_MATCH, EXIT_OK, EXIT_USAGE, TracktuiError, U
 from tracktui.queue.actions import apply, check_ids, present, read_queue
 from tracktui.queue.entries import QueueEntry
 from tracktui.queue.runner import QueueTarget, Runner, open_runner
+from tracktui.queue.shape import BUCKETS, ShapeRow, queue_shape
 from tracktui.textsafe import sanitize
 
 ACTION_WORDS = {"retry": "retry now", "hold": "put on hold", "release": "release from hold", "delete": "DELETE"}
@@ -115,6 +116,9 @@ def _list(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         finally:
             runner.close()
     fmt = getattr(args, "format", None) or "table"
+    if getattr(args, "shape", False):
+        write_shape(queue_shape(entries), stdout)
+        return code if code != EXIT_OK or entries else EXIT_NO_MATCH
     if fmt == "json":
         write_json(entries, stdout)
     elif fmt == "csv":
@@ -128,3 +132,12 @@ def _list(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             print("tracktui: the queue is empty", file=stderr)
         return EXIT_NO_MATCH
     return code
+
+
+def write_shape(rows: list[ShapeRow], file: IO[str]) -> None:
+    """The ``qshape`` table: domain, total, then one column per age bucket."""
+    width = max([len(row.domain) for row in rows] + [6])
+    print(f"{'':<{width}} {'T':>6} " + " ".join(f"{label:>5}" for _bound, label in BUCKETS), file=file)
+    for row in rows:
+        cells = " ".join(f"{n:>5}" for n in row.counts)
+        print(f"{sanitize(row.domain, max_length=80):<{width}} {row.total:>6} {cells}", file=file)
