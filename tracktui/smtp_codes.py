@@ -332,7 +332,7 @@ BLOCKLIST_RULES: list[tuple[re.Pattern[str], str]] = [
         ("uribl", r"\buribl\b"),
         ("0spam", r"0spam"),
         ("truncate", r"truncate\.gbudb"),
-        ("generic", r"blocked using|listed (?:at|in|on|by)\b|\bRBL\b|\bDNSBL\b|black ?list|"
+        ("generic", r"blocked using|listed (?:at|in|on|by)\b|\bRBLs?\b|\bDNSBLs?\b|black ?list|"
                     r"block ?list(?:ed)?\b|blacklisted|\bon our block"),
     )
 ]
