@@ -193,3 +193,17 @@ def test_provider_code_takes_the_first_match_in_file_order() -> None:
     first = provider_code(gmail, 550, "5.7.1", custom)
     assert first is not None and first.reason == "policy"
     assert provider_code(gmail, 550, "5.7.1", "550 5.7.1 nothing documented") is None
+
+
+def test_the_details_pane_links_the_providers_help_page() -> None:
+    from datetime import UTC
+
+    from tracktui.model import AttemptResult, AttemptRow
+    from tracktui.tui.widgets.details import details_text
+
+    shown = details_text(row(), tz=UTC, now=2000.0).plain
+    assert "Gmail (Google) help: https://support.google.com/mail/answer/81126" in shown
+    attempt = AttemptRow(1000.0, AttemptResult.BOUNCED, GMAIL_RELAY, 0.5, 550, "5.7.26", GMAIL_526)
+    assert "support.google.com/mail/answer/81126" in details_text(row(), tz=UTC, now=2000.0, attempt=attempt).plain
+    ours = row(refused_here=True, relay=None, client="mail-lb0-f181.google.com[209.85.217.181]")
+    assert "help:" not in details_text(ours, tz=UTC, now=2000.0).plain
