@@ -261,7 +261,8 @@ TEXT_RULES: list[tuple[re.Pattern[str], str, bool]] = _rules(
                      r"not found|rejected: access denied)|user not found|address not found|invalid (?:recipient|"
                      r"mailbox|address)|no mailbox here|mailbox not found|not a valid (?:recipient|mailbox|user)|"
                      r"undeliverable address|account not found|in virtual (?:mailbox|alias) table|"
-                     r"requested action not taken: mailbox unavailable|doesn't have an? \S+ account", True),
+                     r"requested action not taken: mailbox unavailable|doesn't have an? \S+ account|"
+                     r"not in my validrcptto", True),
     ("spf_dkim_dmarc", r"\bSPF\b|\bDKIM\b|\bDMARC\b|sender policy framework|unauthenticated|"
                        r"not authorized to send|failed authentication checks", True),
     ("reverse_dns", r"reverse (?:DNS|hostname|lookup)|\bPTR\b|cannot find your hostname|\brDNS\b", True),
