@@ -132,7 +132,7 @@ def explain(
     """
     try:
         return _explain_cached(_clean_code(code), _clean_dsn(dsn), _clean_text(reply), _clean_status(status),
-                               relay if isinstance(relay, str) else None)
+                               _relay_host(relay))
     except Exception:  # pragma: no cover - belt and braces: views must never crash on a reply
         return Explanation("unknown", "The log does not say why.", "", None, "Look at the raw log lines.")
 
@@ -412,6 +412,14 @@ def _detail(code: int | None, dsn: str | None) -> str:
         else:
             parts.append(f"{dsn} — {klass_word}no registered meaning for this detail code (RFC 3463)")
     return "; ".join(parts)
+
+
+def _relay_host(relay: object) -> str | None:
+    """The host part of ``host[ip]:port``: all the provider needs, and a better cache key than the IP."""
+    if not isinstance(relay, str):
+        return None
+    host = relay.split("[", 1)[0].strip().lower()
+    return host or None
 
 
 def _clean_code(code: object) -> int | None:
