@@ -130,7 +130,7 @@ def test_json_search_syncs_and_prints_every_cached_match(run, delivery_log: Path
         assert list(item) == list(JSON_FIELDS)
         assert item["time"].endswith("Z") and item["host"] == "mx"
         assert item["explanation"]
-        assert all(list(attempt) == ["time", "relay", "dsn", "reply"] for attempt in item["attempts"])
+        assert all(list(attempt) == ["time", "relay", "dsn", "reply", "reason"] for attempt in item["attempts"])
     times = [item["time"] for item in items]
     assert times == sorted(times, reverse=True)  # newest first
     # Spot checks against what the real Postfix did (tests/fixtures/postfix/truth.json).

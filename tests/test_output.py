@@ -17,6 +17,7 @@ from rich.cells import cell_len
 
 from tracktui.model import AttemptResult, AttemptRow, DeliveryRow, Status
 from tracktui.output import (
+    ATTEMPT_FIELDS,
     CSV_FIELDS,
     JSON_FIELDS,
     fit,
@@ -113,7 +114,8 @@ def test_json_has_exactly_the_design_fields() -> None:
     assert [list(item) for item in data] == [list(JSON_FIELDS)] * 2
     assert set(JSON_FIELDS) == {"time", "host", "queue_id", "message_id", "sender", "recipient", "final_recipient",
                                 "direction", "subject", "status", "dsn", "dsn_derived", "reply", "relay", "explanation",
-                                "attempts", "hops"}
+                                "reason", "provider", "help_url", "attempts", "hops"}
+    assert list(JSON_FIELDS).index("reason") == list(JSON_FIELDS).index("explanation") + 1
     assert all(list(hop) == ["host", "queue_id", "relay", "status", "time"] for item in data for hop in item["hops"])
     first = data[0]
     assert first["time"] == "2026-11-27T09:00:02Z"
@@ -129,11 +131,41 @@ def test_json_has_exactly_the_design_fields() -> None:
     assert first["explanation"] == explain(452, "4.2.2", first["reply"], Status.DEFERRED).summary
     assert "full" in first["explanation"].lower()
     assert data[1]["explanation"] != first["explanation"]
+    assert first["reason"] == "mailbox-full" and data[1]["reason"] is None
+    assert first["provider"] is None and first["help_url"] is None
     assert first["attempts"] == [
-        {"time": "2026-11-27T08:50:02Z", "relay": None, "dsn": "4.4.1", "reply": "connect timed out"},
+        {"time": "2026-11-27T08:50:02Z", "relay": None, "dsn": "4.4.1", "reply": "connect timed out",
+         "reason": "connection"},
         {"time": "2026-11-27T09:00:02Z", "relay": "mx.example.net[192.0.2.7]:25", "dsn": "4.2.2",
-         "reply": first["reply"]},
+         "reply": first["reply"], "reason": "mailbox-full"},
     ]
+    assert all(list(attempt) == list(ATTEMPT_FIELDS) for item in data for attempt in item["attempts"])
+
+
+def test_json_names_the_provider_and_its_help_page() -> None:
+    reply = ("host gmail-smtp-in.l.google.com[172.217.197.26] said: 550-5.7.26 This message does not have "
+             "authentication information or fails to 550-5.7.26 pass authentication checks. - gsmtp "
+             "(in reply to end of DATA command)")
+    gmail = row(status=Status.BOUNCED, code=550, dsn="5.7.26", reply=reply,
+                relay="gmail-smtp-in.l.google.com[172.217.197.26]:25")
+    out = io.StringIO()
+    write_json_pairs([(gmail, [])], out)
+    (item,) = json.loads(out.getvalue())
+    assert item["reason"] == "auth"
+    assert item["provider"] == "Gmail (Google)"
+    assert item["help_url"] == "https://support.google.com/mail/answer/81126"
+    assert "Gmail" in item["explanation"]
+
+
+def test_json_refusal_by_our_server_names_no_provider() -> None:
+    reply = "554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org; gsmtp"
+    ours = row(status=Status.BOUNCED, code=554, dsn="5.7.1", reply=reply, relay=None, refused_here=True,
+               client="mail-lb0-f181.google.com[209.85.217.181]")
+    out = io.StringIO()
+    write_json_pairs([(ours, [])], out)
+    (item,) = json.loads(out.getvalue())
+    assert item["reason"] == "blocklisted"
+    assert item["provider"] is None and item["help_url"] is None
 
 
 def test_json_nulls_and_no_attempts() -> None:

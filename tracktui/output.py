@@ -28,16 +28,20 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
-from tracktui.model import AttemptRow, DeliveryRow, HopRow, Status
-from tracktui.smtp import explain_delivery, shown_dsn
+from tracktui.model import RESULT_TO_STATUS, AttemptRow, DeliveryRow, HopRow, Status
+from tracktui.smtp import explain, explain_delivery, shown_dsn
 from tracktui.textsafe import sanitize
 
 JSON_FIELDS: tuple[str, ...] = (
     "time", "host", "queue_id", "message_id", "sender", "recipient", "final_recipient", "direction", "subject",
-    "status", "dsn", "dsn_derived", "reply", "relay", "explanation", "attempts", "hops",
+    "status", "dsn", "dsn_derived", "reply", "relay", "explanation", "reason", "provider", "help_url", "attempts",
+    "hops",
 )
 """Keys of each JSON element, in order (docs/architecture.md's contract): one element per journey and
-recipient the sender used; ``status`` is the journey's final one, ``queue_id`` its first hop's."""
+recipient the sender used; ``status`` is the journey's final one, ``queue_id`` its first hop's.
+``reason`` is one of :data:`~tracktui.smtp.REASONS` (``null`` when delivered or in transit); ``provider``
+and ``help_url`` are ``null`` unless the reply came from a provider of ``data/providers.toml``."""
+ATTEMPT_FIELDS: tuple[str, ...] = ("time", "relay", "dsn", "reply", "reason")
 HOP_FIELDS: tuple[str, ...] = ("host", "queue_id", "relay", "status", "time")
 CSV_FIELDS: tuple[str, ...] = JSON_FIELDS
 """CSV columns: the JSON fields, with ``attempts`` and ``hops`` holding how many there are."""
@@ -72,6 +76,7 @@ def json_record(row: DeliveryRow, attempts: Sequence[AttemptRow], hops: Sequence
 
     ``hops`` defaults to the one leg the row itself describes.
     """
+    explanation = explain_delivery(row)
     legs = [{"host": hop.host, "queue_id": hop.queue_id, "relay": hop.relay, "status": str(hop.status),
              "time": iso_utc(hop.time)} for hop in hops] or [
         {"host": row.host, "queue_id": row.queue_id, "relay": row.relay, "status": str(row.status),
@@ -91,13 +96,25 @@ def json_record(row: DeliveryRow, attempts: Sequence[AttemptRow], hops: Sequence
         "dsn_derived": shown_dsn(row)[1],
         "reply": row.reply,
         "relay": row.relay,
-        "explanation": explanation_of(row),
+        "explanation": explanation.summary,
+        "reason": explanation.reason,
+        "provider": explanation.provider,
+        "help_url": explanation.help_url,
         "attempts": [
-            {"time": iso_utc(attempt.time), "relay": attempt.relay, "dsn": attempt.dsn, "reply": attempt.reply}
+            {"time": iso_utc(attempt.time), "relay": attempt.relay, "dsn": attempt.dsn, "reply": attempt.reply,
+             "reason": _attempt_reason(row, attempt)}
             for attempt in attempts
         ],
         "hops": legs,
     }
+
+
+def _attempt_reason(row: DeliveryRow, attempt: AttemptRow) -> str | None:
+    """The reason of one attempt; a refusal by our own server keeps the row's (it is not a provider reply)."""
+    if row.refused_here:
+        return explain_delivery(row).reason
+    status = RESULT_TO_STATUS.get(attempt.result)
+    return explain(attempt.code, attempt.dsn, attempt.reply, status, relay=attempt.relay).reason
 
 
 def write_json_pairs(
@@ -136,12 +153,14 @@ def write_csv(rows: Iterable[DeliveryRow], file: IO[str]) -> int:
     writer.writerow(CSV_FIELDS)
     count = 0
     for row in rows:
+        explanation = explain_delivery(row)
         writer.writerow([
             iso_utc(row.time), csv_cell(row.host), csv_cell(row.queue_id), csv_cell(row.message_id),
             csv_cell(row.sender), csv_cell(row.recipient), csv_cell(row.final_recipient or row.recipient),
             row.direction or "", csv_cell(row.subject), str(row.status),
             csv_cell(shown_dsn(row)[0]), "yes" if shown_dsn(row)[1] else "", csv_cell(row.reply),
-            csv_cell(row.relay), csv_cell(explanation_of(row)),
+            csv_cell(row.relay), csv_cell(explanation.summary),
+            explanation.reason or "", csv_cell(explanation.provider), csv_cell(explanation.help_url),
             row.attempt_count, row.hop_count,
         ])
         count += 1
@@ -311,6 +330,8 @@ def short_reason(row: DeliveryRow) -> str:
     words = _REASON_WORDS.get(explanation.category, explanation.category.replace("_", " "))
     if explanation.blocklist:
         words = f"{words}: {explanation.blocklist}"
+    elif explanation.provider and explanation.reason:
+        words = f"{explanation.provider}: {explanation.reason}"
     if row.refused_here:
         words = f"we refused: {words}"
     return sanitize(words, max_length=200)

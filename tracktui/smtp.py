@@ -13,16 +13,18 @@ The tables (codes, blocklists, texts) live in :mod:`tracktui.smtp_codes`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tracktui.model import Status
+from tracktui.providers import provider_code, provider_of
 from tracktui.smtp_codes import (
     BASIC_CODES,
     BLOCKLIST_RULES,
     BLOCKLISTS,
+    CATEGORY_REASON,
     CATEGORY_TEXT,
     CLASS_WORDS,
     CODE_BLOCKLISTS,
@@ -31,6 +33,7 @@ from tracktui.smtp_codes import (
     ENHANCED_CODES,
     EXPIRY_RE,
     LIST_NAME_RE,
+    REASONS,
     TEXT_RULES,
 )
 
@@ -43,6 +46,7 @@ __all__ = [
     "CATEGORY_TEXT",
     "DEFAULT_QUEUE_LIFETIME",
     "ENHANCED_CODES",
+    "REASONS",
     "TEXT_RULES",
     "Explanation",
     "describe_retry",
@@ -84,6 +88,17 @@ class Explanation:
     permanent: bool | None
     advice: str
     blocklist: str | None = None
+    reason: str | None = ""
+    """One of :data:`REASONS` for scripts, ``None`` when there is nothing to explain; left ``""``
+    it is derived from ``category`` (:data:`~tracktui.smtp_codes.CATEGORY_REASON`)."""
+    provider: str | None = None
+    """The mail provider whose reply this is (``Gmail (Google)``), when recognised."""
+    help_url: str | None = None
+    """The provider's own page for this reply (or its general one), when the provider is known."""
+
+    def __post_init__(self) -> None:
+        if self.reason == "":
+            object.__setattr__(self, "reason", CATEGORY_REASON.get(self.category, "other"))
 
 
 def extract_dsn(text: str | None) -> str | None:
@@ -107,10 +122,17 @@ def explain(
     dsn: str | None,
     reply: str | None,
     status: Status | None = None,
+    *,
+    relay: str | None = None,
 ) -> Explanation:
-    """Plain-words explanation of one reply; never raises, whatever the input."""
+    """Plain-words explanation of one reply; never raises, whatever the input.
+
+    ``relay`` (``host[ip]:port``, as the log has it) helps recognise the provider that wrote
+    the reply; the host named in a Postfix reply (``host X[ip] said:``) serves as well.
+    """
     try:
-        return _explain_cached(_clean_code(code), _clean_dsn(dsn), _clean_text(reply), _clean_status(status))
+        return _explain_cached(_clean_code(code), _clean_dsn(dsn), _clean_text(reply), _clean_status(status),
+                               _relay_host(relay))
     except Exception:  # pragma: no cover - belt and braces: views must never crash on a reply
         return Explanation("unknown", "The log does not say why.", "", None, "Look at the raw log lines.")
 
@@ -123,7 +145,7 @@ def explain_delivery(row: DeliveryRow) -> Explanation:
     hand-off to our own filter or relay says that its outcome is not logged yet, and a local
     mailbox delivery is ours, not "the recipient's server".
     """
-    return for_party(explain(row.code, row.dsn, row.reply, row.status), row)
+    return for_party(explain(row.code, row.dsn, row.reply, row.status, relay=row.relay), row)
 
 
 _DERIVED_DSN_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
@@ -223,8 +245,7 @@ def for_party(explanation: Explanation, row: DeliveryRow) -> Explanation:
                                "Nothing to do: it is in the recipient's mailbox (or their own filters' folder).")
         reason = explanation.summary.replace("The recipient's server", "the mailbox server")
         reason = reason.replace("the recipient's server", "the mailbox server")
-        return Explanation(explanation.category, f"The local delivery{where} failed: {_lowered(reason)}",
-                           explanation.detail, explanation.permanent, explanation.advice, explanation.blocklist)
+        return replace(explanation, summary=f"The local delivery{where} failed: {_lowered(reason)}")
     return explanation
 
 
@@ -236,15 +257,16 @@ def _lowered(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _explain_cached(code: int | None, dsn: str | None, reply: str, status: Status | None) -> Explanation:
+def _explain_cached(code: int | None, dsn: str | None, reply: str, status: Status | None,
+                    relay: str | None = None) -> Explanation:
     if code is None:
         code = extract_code(reply)
     if dsn is None:
         dsn = extract_dsn(reply)
     if status is Status.EXPIRED or (status is None and _mentions_expiry(reply)):
-        return _expired(code, dsn, reply)
+        return _expired(code, dsn, reply, relay)
     if status is Status.DELETED:
-        return _deleted(code, dsn, reply)
+        return _deleted(code, dsn, reply, relay)
     klass = _class_of(code, dsn)
     if status is Status.DELIVERED or (status is None and klass == 2):
         detail = _detail(code, dsn)
@@ -263,9 +285,19 @@ def _explain_cached(code: int | None, dsn: str | None, reply: str, status: Statu
     name: str | None = None
     if category == "blocklisted":
         summary, advice, name = _blocklist_words(blocklist, reply)
+    reason = CATEGORY_REASON.get(category, "other")
+    provider = provider_of(relay, reply) if (relay or reply) else None
+    help_url: str | None = None
+    if provider is not None:
+        help_url = provider.help_url
+        known = provider_code(provider, code, dsn, reply)
+        if known is not None:
+            summary, advice, reason = known.summary, known.advice, known.reason
+            help_url = known.help_url or provider.help_url
     if permanent is False:
         advice = f"{advice} Meanwhile your server retries by itself until its queue lifetime ends."
-    return Explanation(category, summary, _detail(code, dsn), permanent, advice, name)
+    return Explanation(category, summary, _detail(code, dsn), permanent, advice, name, reason,
+                       provider.name if provider is not None else None, help_url)
 
 
 def _blocklist_words(key: str | None, reply: str) -> tuple[str, str, str | None]:
@@ -291,14 +323,16 @@ def _blocklist_words(key: str | None, reply: str) -> tuple[str, str, str | None]
     return summary, advice, name
 
 
-def _expired(code: int | None, dsn: str | None, reply: str) -> Explanation:
+def _expired(code: int | None, dsn: str | None, reply: str, relay: str | None = None) -> Explanation:
     """An expired delivery, with the last reason when the reply still says it."""
     if _mentions_expiry(reply):  # "retry timeout exceeded" says nothing about the last failure
         reply = ""
-    underlying = _explain_cached(code, dsn, reply, Status.DEFERRED) if (code or dsn or reply) else None
+    underlying = _explain_cached(code, dsn, reply, Status.DEFERRED, relay) if (code or dsn or reply) else None
     reason = ""
+    why = "other"
     if underlying is not None and underlying.category not in ("expired", "temporary_other", "unknown"):
         reason = f" The last reason was: {underlying.summary[0].lower()}{underlying.summary[1:]}"
+        why = underlying.reason or "other"
     summary, advice = CATEGORY_TEXT["expired"]
     return Explanation(
         "expired",
@@ -307,15 +341,20 @@ def _expired(code: int | None, dsn: str | None, reply: str) -> Explanation:
         True,
         advice,
         underlying.blocklist if underlying is not None else None,
+        why,
+        underlying.provider if underlying is not None else None,
+        underlying.help_url if underlying is not None else None,
     )
 
 
-def _deleted(code: int | None, dsn: str | None, reply: str) -> Explanation:
+def _deleted(code: int | None, dsn: str | None, reply: str, relay: str | None = None) -> Explanation:
     """Deleted from the queue by an administrator: nobody retries, and no bounce goes to the sender."""
-    underlying = _explain_cached(code, dsn, reply, Status.DEFERRED) if (code or dsn or reply) else None
+    underlying = _explain_cached(code, dsn, reply, Status.DEFERRED, relay) if (code or dsn or reply) else None
     reason = ""
+    why = "other"
     if underlying is not None and underlying.category not in ("temporary_other", "unknown"):
         reason = f" Until then it had been waiting because {underlying.summary[0].lower()}{underlying.summary[1:]}"
+        why = underlying.reason or "other"
     return Explanation(
         "deleted",
         "An administrator deleted it from your server's queue before it was delivered: nobody retries it."
@@ -324,6 +363,9 @@ def _deleted(code: int | None, dsn: str | None, reply: str) -> Explanation:
         True,
         "If that was not intended, ask the sender to send it again; the sender was not told (no bounce is sent).",
         underlying.blocklist if underlying is not None else None,
+        why,
+        underlying.provider if underlying is not None else None,
+        underlying.help_url if underlying is not None else None,
     )
 
 
@@ -407,6 +449,14 @@ def _detail(code: int | None, dsn: str | None) -> str:
         else:
             parts.append(f"{dsn} — {klass_word}no registered meaning for this detail code (RFC 3463)")
     return "; ".join(parts)
+
+
+def _relay_host(relay: object) -> str | None:
+    """The host part of ``host[ip]:port``: all the provider needs, and a better cache key than the IP."""
+    if not isinstance(relay, str):
+        return None
+    host = relay.split("[", 1)[0].strip().lower()
+    return host or None
 
 
 def _clean_code(code: object) -> int | None:

@@ -261,7 +261,8 @@ TEXT_RULES: list[tuple[re.Pattern[str], str, bool]] = _rules(
                      r"not found|rejected: access denied)|user not found|address not found|invalid (?:recipient|"
                      r"mailbox|address)|no mailbox here|mailbox not found|not a valid (?:recipient|mailbox|user)|"
                      r"undeliverable address|account not found|in virtual (?:mailbox|alias) table|"
-                     r"requested action not taken: mailbox unavailable|doesn't have an? \S+ account", True),
+                     r"requested action not taken: mailbox unavailable|doesn't have an? \S+ account|"
+                     r"not in my validrcptto", True),
     ("spf_dkim_dmarc", r"\bSPF\b|\bDKIM\b|\bDMARC\b|sender policy framework|unauthenticated|"
                        r"not authorized to send|failed authentication checks", True),
     ("reverse_dns", r"reverse (?:DNS|hostname|lookup)|\bPTR\b|cannot find your hostname|\brDNS\b", True),
@@ -332,8 +333,74 @@ BLOCKLIST_RULES: list[tuple[re.Pattern[str], str]] = [
         ("uribl", r"\buribl\b"),
         ("0spam", r"0spam"),
         ("truncate", r"truncate\.gbudb"),
-        ("generic", r"blocked using|listed (?:at|in|on|by)\b|\bRBL\b|\bDNSBL\b|black ?list|"
+        ("generic", r"blocked using|listed (?:at|in|on|by)\b|\bRBLs?\b|\bDNSBLs?\b|black ?list|"
                     r"block ?list(?:ed)?\b|blacklisted|\bon our block"),
     )
 ]
 """Blocklist keys of :data:`BLOCKLISTS` by the texts naming them, in priority order (``generic`` last)."""
+
+
+REASONS: dict[str, str] = {
+    "no-such-user": "the recipient address does not exist (or is not a valid address)",
+    "mailbox-full": "the recipient's mailbox is full",
+    "mailbox-disabled": "the recipient's mailbox exists but is disabled, closed or moved",
+    "blocklisted": "the sending IP (or a domain in the message) is on a named blocklist or a provider's ban list",
+    "reputation": "the provider's own judgement of the sending IP or domain (complaints, volume, history)",
+    "auth": "sender authentication failed: SPF, DKIM, DMARC, or the SMTP login (SASL)",
+    "rate-limit": "too much mail, too many connections or recipients at once; slow down",
+    "spam-content": "the message itself was judged to be spam, phishing or malware",
+    "policy": "a local rule of the receiving server (sender, relay, content or access rules)",
+    "tls": "the encrypted connection (TLS) could not be set up or was required",
+    "greylist": "greylisting: the first try from an unknown sender is turned away, a retry gets in",
+    "size": "the message is larger than the receiving server accepts",
+    "dns": "a DNS record is missing or broken: the recipient domain, its MX, or the sending IP's reverse DNS",
+    "connection": "no SMTP conversation: refused, timed out, or broken off",
+    "server-error": "the receiving server is busy, shutting down or has a fault of its own",
+    "other": "anything else, or the log does not say",
+}
+"""The stable machine-readable reasons (JSON/CSV ``reason``), with what each means.
+
+Coarser than the categories and meant for scripts: a category may be renamed or split, a
+reason stays. ``None`` (JSON ``null``) means there was nothing to explain (delivered, in transit).
+"""
+
+CATEGORY_REASON: dict[str, str | None] = {
+    "delivered": None,
+    "in_transit": None,
+    "no_such_user": "no-such-user",
+    "bad_address": "no-such-user",
+    "mailbox_full": "mailbox-full",
+    "mailbox_disabled": "mailbox-disabled",
+    "mailbox_moved": "mailbox-disabled",
+    "blocklisted": "blocklisted",
+    "spf_dkim_dmarc": "auth",
+    "auth_failed": "auth",
+    "rate_limited": "rate-limit",
+    "too_many_recipients": "rate-limit",
+    "spam_content": "spam-content",
+    "policy": "policy",
+    "sender_rejected": "policy",
+    "relay_denied": "policy",
+    "content_rejected": "policy",
+    "tls_failed": "tls",
+    "greylisted": "greylist",
+    "message_too_large": "size",
+    "no_such_domain": "dns",
+    "no_mx_host_not_found": "dns",
+    "no_mail_service": "dns",
+    "reverse_dns": "dns",
+    "connection_failed": "connection",
+    "connection_refused": "connection",
+    "connection_timeout": "connection",
+    "connection_lost": "connection",
+    "remote_busy": "server-error",
+    "remote_problem": "server-error",
+    "protocol_error": "other",
+    "mail_loop": "other",
+    "expired": "other",
+    "deleted": "other",
+    "temporary_other": "other",
+    "permanent_other": "other",
+    "unknown": "other",
+}
+"""The one mapping from the (finer) categories to :data:`REASONS`; every category has an entry."""

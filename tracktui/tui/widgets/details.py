@@ -87,7 +87,10 @@ def details_text(
     recipient_status = STATUS_WORDS[row.status] + (f" ({safe(shown)}{', derived' if derived else ''})" if shown else "")
     _field(text, "Recipient delivery status", recipient_status)
     _field(text, "Message delivery status", delivery_statement(status, relay, reply, code))
-    explanation = explain(code, dsn, reply, status) if attempt is not None else explain_delivery(row)
+    if attempt is None:
+        explanation = explain_delivery(row)
+    else:  # a refusal by our own server names the client, not a provider's relay
+        explanation = explain(code, dsn, reply, status, relay=None if row.refused_here else relay)
     text.append("Why: ", style="bold")
     text.append(safe(explanation.summary))
     if explanation.detail:
@@ -98,6 +101,8 @@ def details_text(
         _field(text, "Journey", safe(story, limit=MAX_DETAIL) if story else f"{row.hop_count} hops (loading…)")
     if explanation.advice and status is not Status.DELIVERED:
         _field(text, "What to do", safe(explanation.advice))
+        if explanation.help_url:
+            _field(text, f"{safe(explanation.provider) or 'Provider'} help", safe(explanation.help_url))
     retry = None if row.refused_here else describe_retry(row.message_time, row.status, row.mta, now=now, tz=tz,
                                                          queue_lifetime=queue_lifetime)
     if retry:
