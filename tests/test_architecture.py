@@ -19,7 +19,8 @@ CONFINED = {
     "fpdf": "report",
 }
 # layers that must stay pure (no I/O libraries at all)
-PURE = ("parsers", "correlate.py", "model.py", "rows.py", "smtp.py", "smtp_codes.py", "providers.py", "health")
+PURE = ("parsers", "correlate.py", "model.py", "rows.py", "smtp.py", "smtp_codes.py", "providers.py", "health",
+        "journeys", "statuses.py")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -28,6 +28,7 @@ from tomlkit.items import Table
 
 from tracktui.errors import UsageError
 from tracktui.journeys.locality import DEFAULT_INTERNAL, Locality
+from tracktui.model import DEFAULT_RETENTION_DAYS
 
 APP = "tracktui"
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -135,7 +136,7 @@ class Config:
     """Everything in the config file."""
 
     cache_url: str | None = None
-    retention_days: int = 60
+    retention_days: int = DEFAULT_RETENTION_DAYS
     internal_relays: tuple[str, ...] = DEFAULT_INTERNAL
     """Relays and clients on our own side (addresses, CIDR networks, names): a hand-off to one is
     followed to its next hop instead of being called delivered (see :mod:`tracktui.journeys.locality`)."""
@@ -343,7 +344,7 @@ def _config(data: dict[str, Any], warn: Warn) -> Config:
     if not isinstance(internal, list) or not all(isinstance(item, str) for item in internal):
         raise UsageError("internal_relays must be a list of addresses, networks or host names")
     cache = data.get("cache")
-    retention = data.get("retention_days", 60)
+    retention = data.get("retention_days", DEFAULT_RETENTION_DAYS)
     if cache is not None:
         _typed("", "cache", cache, str)
     _typed("", "retention_days", retention, int)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from tracktui.dates import format_day, parse_when, start_of_day
 from tracktui.errors import UsageError
-from tracktui.model import STATUS_GROUPS, Filter
+from tracktui.model import DEFAULT_RETENTION_DAYS, STATUS_GROUPS, Filter
 
 DEFAULT_STATUS = "delivered"
 """The filter form's default (docs/architecture.md: "Delivered (default)")."""
@@ -24,7 +24,7 @@ MAX_PATTERN = 512
 """Longer than any real address (RFC 5321 allows 254) or subject search anyone types."""
 
 
-def earliest_allowed(now: datetime, tz: tzinfo, retention_days: int = 60) -> datetime:
+def earliest_allowed(now: datetime, tz: tzinfo, retention_days: int = DEFAULT_RETENTION_DAYS) -> datetime:
     """Start of the oldest day a filter may ask for: local midnight ``retention_days`` days before today.
 
     The cache keeps ``retention_days`` of history; allowing that whole first
@@ -115,7 +115,7 @@ def build_filter(
     message_id: str | None = None,
     now: datetime,
     tz: tzinfo,
-    retention_days: int = 60,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
     bound_sender: str | None = None,
     default_since: str | None = "today",
     direction: str | None = None,

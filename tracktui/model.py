@@ -26,6 +26,10 @@ def _rebuilt_by_fields(obj: Any) -> tuple[type, tuple[Any, ...]]:
     return type(obj), tuple(getattr(obj, field.name) for field in fields(obj))
 
 
+DEFAULT_RETENTION_DAYS = 60
+"""How many days the cache keeps (the config's ``retention_days``): the one place the default lives."""
+
+
 class Status(StrEnum):
     """Current state of one delivery (one recipient of one message)."""
 

@@ -30,6 +30,7 @@ from rich.text import Text
 
 from tracktui.model import RESULT_TO_STATUS, AttemptRow, DeliveryRow, HopRow, Status
 from tracktui.smtp import explain, explain_delivery, shown_dsn
+from tracktui.statuses import STATUS_LOOKS
 from tracktui.textsafe import sanitize
 
 JSON_FIELDS: tuple[str, ...] = (
@@ -46,14 +47,7 @@ HOP_FIELDS: tuple[str, ...] = ("host", "queue_id", "relay", "status", "time")
 CSV_FIELDS: tuple[str, ...] = JSON_FIELDS
 """CSV columns: the JSON fields, with ``attempts`` and ``hops`` holding how many there are."""
 
-STATUS_STYLES: dict[Status, str] = {
-    Status.DELIVERED: "green",
-    Status.DEFERRED: "yellow",
-    Status.BOUNCED: "red",
-    Status.EXPIRED: "magenta",
-    Status.IN_TRANSIT: "cyan",
-    Status.DELETED: "magenta",
-}
+STATUS_STYLES: dict[Status, str] = {status: look.colour for status, look in STATUS_LOOKS.items()}
 _CELL_LIMIT = 2000
 """Only this much of a cell is sanitised for the table: it is cut to the column anyway."""
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from tracktui.correlate import DEFAULT_STALE_AFTER
 from tracktui.errors import SourceError, TracktuiError, os_reason
 from tracktui.gcpause import paused_gc
+from tracktui.model import DEFAULT_RETENTION_DAYS
 from tracktui.parsers.base import ParseStats
 from tracktui.pipeline import (
     PROCESS_MIN_LINES,
@@ -114,7 +115,7 @@ def sync_sources(
     accept_new_host_key: bool = False,
     auth: AuthCallbacks | None = None,
     progress: ProgressCallback | None = None,
-    retention_days: int = 60,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
     should_stop: Callable[[], bool] | None = None,
     now: float | None = None,
     pipeline: bool | None = None,

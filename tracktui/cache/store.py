@@ -30,10 +30,19 @@ from tracktui.cache.retention import prune as prune_rows
 from tracktui.cache.schema import ensure_schema
 from tracktui.errors import CacheError, DamagedCacheError
 from tracktui.journeys.locality import Locality
-from tracktui.model import AttemptRow, DeliveryRow, Filter, HopRow, Message, Page, PageCursor, Status
+from tracktui.model import (
+    DEFAULT_RETENTION_DAYS,
+    AttemptRow,
+    DeliveryRow,
+    Filter,
+    HopRow,
+    Message,
+    Page,
+    PageCursor,
+    Status,
+)
 from tracktui.rows import Rows
 
-DEFAULT_RETENTION_DAYS = 60
 REPORT_BATCH = 500
 
 

@@ -19,6 +19,7 @@ from fpdf import FPDF
 from tracktui.model import AttemptRow, DeliveryRow, Status
 from tracktui.report.glyphs import TextFitter
 from tracktui.report.words import STATUS_LABELS, explain_row
+from tracktui.statuses import STATUS_LOOKS
 
 Group = list[tuple[DeliveryRow, Sequence[AttemptRow]]]
 
@@ -34,14 +35,7 @@ SMALL_LINE = 2.5
 PAD = 1.0
 """Cell padding in millimetres."""
 
-STATUS_COLOURS: dict[Status, tuple[int, int, int]] = {
-    Status.DELIVERED: (20, 110, 40),
-    Status.DEFERRED: (170, 100, 0),
-    Status.BOUNCED: (180, 20, 20),
-    Status.EXPIRED: (180, 20, 20),
-    Status.IN_TRANSIT: (20, 100, 160),
-    Status.DELETED: (120, 60, 140),
-}
+STATUS_COLOURS: dict[Status, tuple[int, int, int]] = {status: look.rgb for status, look in STATUS_LOOKS.items()}
 TEXT = (20, 20, 20)
 GREY = (110, 110, 110)
 SHADE = (243, 245, 248)

@@ -7,20 +7,14 @@ from datetime import datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from tracktui.model import STATUS_GROUPS, DeliveryRow, Filter, Status
+from tracktui.statuses import STATUS_LOOKS
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.DELIVERED: "Delivered",
-    Status.DEFERRED: "Temporarily rejected",
-    Status.BOUNCED: "Bounced",
-    Status.EXPIRED: "Expired",
-    Status.IN_TRANSIT: "In transit",
-    Status.DELETED: "Deleted",
-}
+STATUS_LABELS: dict[Status, str] = {status: look.label for status, look in STATUS_LOOKS.items()}
 """How a single status reads in a report."""
 
 _GROUP_WORDS: dict[str, str] = {

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracktui.journeys.locality import DEFAULT_LOCALITY, Locality
+from tracktui.model import DEFAULT_RETENTION_DAYS
 from tracktui.tui.widgets.filter_form import FormValues
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class AppOptions:
     form: FormValues = field(default_factory=FormValues)
     clock: Callable[[], float] = time.time
     """Epoch seconds now; fixed in tests and snapshots."""
-    retention_days: int = 60
+    retention_days: int = DEFAULT_RETENTION_DAYS
     mta: str | None = None
     log_tz: tzinfo | None = None
     """Zone of year-less log stamps (``--tz``), ``None``: local."""

@@ -16,26 +16,15 @@ from email.header import decode_header, make_header
 from rich.text import Text
 
 from tracktui.model import AttemptResult, AttemptRow, DeliveryRow, HopRow, Status
+from tracktui.statuses import STATUS_LOOKS
 from tracktui.textsafe import sanitize
 
 STATUS_MARKS: dict[Status, tuple[str, str]] = {
-    Status.DELIVERED: ("✓", "green"),
-    Status.DEFERRED: ("⟳", "yellow"),
-    Status.BOUNCED: ("✗", "red"),
-    Status.EXPIRED: ("⊘", "magenta"),
-    Status.IN_TRANSIT: ("→", "cyan"),
-    Status.DELETED: ("⌫", "magenta"),
+    status: (look.mark, look.colour) for status, look in STATUS_LOOKS.items()
 }
 """Mark and colour per status, in the tree and the details pane."""
 
-STATUS_WORDS: dict[Status, str] = {
-    Status.DELIVERED: "delivered",
-    Status.DEFERRED: "temporarily rejected, will retry",
-    Status.BOUNCED: "permanently rejected",
-    Status.EXPIRED: "expired, returned to the sender",
-    Status.IN_TRANSIT: "handed to a content filter or own relay; outcome not logged yet",
-    Status.DELETED: "deleted from the queue by an administrator",
-}
+STATUS_WORDS: dict[Status, str] = {status: look.words for status, look in STATUS_LOOKS.items()}
 
 RESULT_STATUS: dict[AttemptResult, Status] = {
     AttemptResult.SENT: Status.DELIVERED,
@@ -44,8 +33,7 @@ RESULT_STATUS: dict[AttemptResult, Status] = {
     AttemptResult.EXPIRED: Status.EXPIRED,
 }
 
-SEVERITY: dict[Status, int] = {Status.DELIVERED: 0, Status.IN_TRANSIT: 1, Status.DEFERRED: 2, Status.DELETED: 3,
-                               Status.EXPIRED: 4, Status.BOUNCED: 5}
+SEVERITY: dict[Status, int] = {status: look.severity for status, look in STATUS_LOOKS.items()}
 """Which status a message node shows when its recipients differ: the worst one."""
 
 MAX_LABEL = 300
