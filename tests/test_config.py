@@ -10,7 +10,6 @@ from tracktui.config import (
     Config,
     Profile,
     ReportSettings,
-    default_cache_url,
     default_config_path,
     load_config,
     save_config,
@@ -70,7 +69,9 @@ def test_env_overrides_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert default_config_path() == tmp_path / "c.toml"
     (tmp_path / "c.toml").write_text("retention_days = 7\n")
     assert load_config().retention_days == 7
-    assert default_cache_url().startswith("sqlite:///") and default_cache_url().endswith("cache.sqlite3")
+    from tracktui.cache.db import default_path
+
+    assert default_path().name == "cache.sqlite3"
 
 
 def test_round_trip_is_private_and_atomic(tmp_path: Path) -> None:

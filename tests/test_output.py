@@ -19,6 +19,7 @@ from tracktui.model import AttemptResult, AttemptRow, DeliveryRow, Status
 from tracktui.output import (
     ATTEMPT_FIELDS,
     CSV_FIELDS,
+    HOP_FIELDS,
     JSON_FIELDS,
     fit,
     iso_utc,
@@ -116,7 +117,7 @@ def test_json_has_exactly_the_design_fields() -> None:
                                 "direction", "subject", "status", "dsn", "dsn_derived", "reply", "relay", "explanation",
                                 "reason", "provider", "help_url", "attempts", "hops"}
     assert list(JSON_FIELDS).index("reason") == list(JSON_FIELDS).index("explanation") + 1
-    assert all(list(hop) == ["host", "queue_id", "relay", "status", "time"] for item in data for hop in item["hops"])
+    assert all(list(hop) == list(HOP_FIELDS) for item in data for hop in item["hops"])
     first = data[0]
     assert first["time"] == "2026-11-27T09:00:02Z"
     assert first["host"] == "mx1.example.com"

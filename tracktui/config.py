@@ -57,11 +57,6 @@ def state_dir() -> Path:
     return Path(os.environ.get("TRACKTUI_STATE_DIR") or platformdirs.user_state_dir(APP)).expanduser()
 
 
-def default_cache_url() -> str:
-    """``sqlite:///...`` of the cache file in the user's cache directory."""
-    return f"sqlite:///{Path(platformdirs.user_cache_dir(APP)) / 'cache.sqlite3'}"
-
-
 @dataclass
 class Profile:
     """One mail host: where it is, which logs, how to read them."""

@@ -124,11 +124,6 @@ class Cache:
         """Where the cache lives, without any password."""
         return self._target.display
 
-    @property
-    def backend(self) -> str:
-        """``sqlite`` or ``postgresql``."""
-        return self._target.kind
-
     def close(self) -> None:
         """Release every connection this cache holds."""
         with self._write_lock:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
 from typing import Protocol
 
 from tracktui.model import Event
@@ -60,12 +59,3 @@ class Parser(Protocol):
         """
         ...
 
-
-class ParserFactory(Protocol):
-    def __call__(
-        self,
-        *,
-        tz: tzinfo | None = None,
-        reference_time: float | None = None,
-        default_host: str = "",
-    ) -> Parser: ...
