@@ -312,15 +312,16 @@ class MainScreen(Screen[None]):
         else:
             text.append("counting…", style="dim")
         shown = tree.message_count
-        text.append(f" · {shown:,} {'message' if shown == 1 else 'messages'} shown", style="dim")
-        if tree.has_more:
-            text.append(" (more load as you scroll)", style="dim")
+        more = "+" if tree.has_more else ""  # more load as the cursor nears the end
+        text.append(f" · {shown:,}{more} {'message' if shown == 1 else 'messages'} shown", style="dim")
         hosts, last_sync = self.context
         if hosts:
             more = f" +{len(hosts) - 3}" if len(hosts) > 3 else ""
             text.append(f" · {', '.join(safe(h, limit=40) for h in hosts[:3])}{more}", style="dim")
         if last_sync is not None:
-            text.append(f" · synced {local_time(last_sync, self.options.tz)}", style="dim")
+            stamp = local_time(last_sync, self.options.tz)
+            today = local_time(self.options.clock(), self.options.tz)[:10]
+            text.append(f" · synced {stamp[11:16] if stamp[:10] == today else stamp[:16]}", style="dim")
         self._info(text)
 
     def _info(self, text: Text) -> None:
