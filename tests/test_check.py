@@ -328,8 +328,8 @@ def test_parsers_and_the_queue_seam() -> None:
         parse_rate("150%")
 
     class Entry:
-        def __init__(self, host: str, arrival_time: float) -> None:
-            self.host, self.arrival_time = host, arrival_time
+        def __init__(self, host: str, arrival: float) -> None:
+            self.host, self.arrival = host, arrival
 
     stats = queue_stats([Entry("mx", 100.0), Entry("mx", 50.0), Entry("relay", 10.0)])
     seen = Observation(now=1000.0, window=60.0)

@@ -210,3 +210,24 @@ def test_a_terminal_confirms_naming_host_ids_and_action(postfix: PostfixInstance
     code = run_queue(args, out=out, err=err, stdin=_Terminal(answer))
     assert err.getvalue().startswith(f"put on hold on queue-test: {target}? [yes/no] ")
     assert (code, postfix.queues()[target]) == ((0, "hold") if done else (2, "deferred"))
+
+
+def test_check_judges_the_live_queue_and_exports_it(postfix: PostfixInstance, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """``check --max-queue`` reads the real queue: 3 deferred messages are CRITICAL over 2, OK under 10."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    postfix.submit(3, tag="chk")
+    size = len(postfix.listing())
+    log = tmp_path / "empty.log"
+    log.write_text("", encoding="utf-8")
+    url = f"file:{log}?host=queue-test&postfix_config={postfix.config_dir}"
+    cache = f"sqlite:///{tmp_path / 'cache.sqlite3'}"
+    prom = tmp_path / "tracktui.prom"
+    common = ["check", "--source", url, "--cache", cache, "--prometheus", str(prom)]
+    assert main([*common, "--max-queue", str(size - 1)]) == 2
+    line = capsys.readouterr().out
+    assert f"queue-test queue holds {size} (max {size - 1})" in line
+    samples = {s.name: s for family in text_string_to_metric_families(prom.read_text()) for s in family.samples}
+    assert samples["tracktui_queue_size"].value == size and samples["tracktui_queue_size"].labels["host"] == "queue-test"
+    assert main([*common, "--max-queue", str(size * 10)]) == 0

@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--domain", action="append", metavar="D",
                        help="judge only deliveries to this recipient domain (like --to @D); repeat for several")
     check.add_argument("--prometheus", metavar="FILE", help="also write a node-exporter textfile (atomically, 0644)")
+    check.add_argument("--queue", action="store_true", default=False,
+                       help="also read each source host's live queue (as tracktui queue does) for the textfile")
+    check.add_argument("--max-queue", type=int, metavar="N",
+                       help="CRITICAL when a host's queue holds more than N messages (reads the queue; "
+                            "WARNING at 80%%)")
     # -- end check --
     _add_queue_command(sub, kept)
     return parser

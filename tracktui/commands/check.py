@@ -28,6 +28,7 @@ from tracktui.commands.common import load_config_for, open_cache, sync_exit_code
 from tracktui.errors import TracktuiError, os_reason
 from tracktui.health import UNKNOWN, Thresholds, judge, observe, parse_duration, parse_rate, render_textfile
 from tracktui.health.judge import DIRECTIONS, PROBLEM_STATUSES, Observation
+from tracktui.health.textfile import QueueStats, queue_stats
 from tracktui.model import DeliveryRow, Filter, Status
 from tracktui.textsafe import sanitize
 
@@ -61,17 +62,19 @@ def run_check(args: argparse.Namespace, *, out: IO[str] | None = None, err: IO[s
             now = time.time()
             seen = _observe(cache, now=now, window=window, domains=tuple(getattr(args, "domain", None) or ()))
             last_sync = cache.last_sync()
+        queue = _read_queues(args) if getattr(args, "queue", False) or limits.max_queue is not None else None
     except TracktuiError as error:
         return _unknown(stdout, str(error), args, window)
     except Exception as error:  # a monitoring plugin answers UNKNOWN, never a traceback
         if os.environ.get("TRACKTUI_TRACEBACK"):
             raise
         return _unknown(stdout, f"{type(error).__name__}: {error}", args, window)
-    verdict = judge(seen, limits, problem=problem)
+    sizes = {host: stats.size for host, stats in queue.items()} if queue is not None else None
+    verdict = judge(seen, limits, problem=problem, queue_sizes=sizes)
     level, line = verdict.level, verdict.line
     target = getattr(args, "prometheus", None)
     if target:
-        text = render_textfile(seen, level=level, last_sync=last_sync)
+        text = render_textfile(seen, level=level, last_sync=last_sync, queue=queue)
         try:
             _write_textfile(Path(target).expanduser(), text)
         except OSError as error:
@@ -86,10 +89,14 @@ def _limits(args: argparse.Namespace) -> tuple[Thresholds, float]:
     max_deferred = getattr(args, "max_deferred", None)
     if max_deferred is not None and int(max_deferred) < 0:
         raise ValueError(f"--max-deferred must be 0 or more, not {max_deferred}")
+    max_queue = getattr(args, "max_queue", None)
+    if max_queue is not None and int(max_queue) < 0:
+        raise ValueError(f"--max-queue must be 0 or more, not {max_queue}")
     limits = Thresholds(
         max_deferred_age=parse_duration(getattr(args, "max_deferred_age", None) or DEFAULT_MAX_DEFERRED_AGE),
         max_bounce_rate=parse_rate(getattr(args, "max_bounce_rate", None) or DEFAULT_MAX_BOUNCE_RATE),
         max_deferred=None if max_deferred is None else int(max_deferred),
+        max_queue=None if max_queue is None else int(max_queue),
     )
     return limits, parse_duration(getattr(args, "since", None) or DEFAULT_WINDOW)
 
@@ -115,6 +122,28 @@ def _observe(cache: Cache, *, now: float, window: float, domains: tuple[str, ...
             yield from cache.iter_deliveries(Filter(statuses=PROBLEM_STATUSES, since=since, recipient=pattern))
 
     return observe(counts, problems(), now=now, window=window, hosts=hosts)
+
+
+def _read_queues(args: argparse.Namespace) -> dict[str, QueueStats]:
+    """Each source's host queue right now (the same targets as ``tracktui queue``); every host listed, even empty.
+
+    A queue that cannot be read raises: the check answers UNKNOWN rather than "the queue is fine".
+    """
+    from tracktui.commands.queue import targets_from
+    from tracktui.queue.actions import read_queue
+    from tracktui.queue.runner import open_runner
+
+    entries = []
+    hosts: list[str] = []
+    for target in targets_from(args):
+        runner = open_runner(target, accept_new_host_key=bool(getattr(args, "accept_new_host_key", False)))
+        try:
+            entries.extend(read_queue(runner))
+            hosts.append(target.host)
+        finally:
+            runner.close()
+    stats = queue_stats(entries)
+    return {**{host: QueueStats(0, None) for host in hosts}, **stats}
 
 
 def _write_textfile(path: Path, text: str) -> None:

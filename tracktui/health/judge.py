@@ -70,6 +70,8 @@ class Thresholds:
     """Fraction of outbound deliveries that may bounce or expire."""
     max_deferred: int | None = None
     """Deferred deliveries allowed at once; ``None``: not judged."""
+    max_queue: int | None = None
+    """Messages a host's queue may hold right now; ``None``: not judged."""
     warn_ratio: float = 0.8
 
 
@@ -215,8 +217,12 @@ class Verdict:
         return LEVEL_NAMES[self.level]
 
 
-def judge(seen: Observation, limits: Thresholds, *, problem: str | None = None) -> Verdict:
-    """The verdict on ``seen``; ``problem`` (a failed sync) makes it UNKNOWN whatever the data says."""
+def judge(seen: Observation, limits: Thresholds, *, problem: str | None = None,
+          queue_sizes: Mapping[str, int] | None = None) -> Verdict:
+    """The verdict on ``seen``; ``problem`` (a failed sync) makes it UNKNOWN whatever the data says.
+
+    ``queue_sizes``: messages each host's queue holds now (``check --queue``), judged against ``max_queue``.
+    """
     findings: list[tuple[int, str]] = []
     warn = limits.warn_ratio
 
@@ -241,6 +247,12 @@ def judge(seen: Observation, limits: Thresholds, *, problem: str | None = None) 
         level = _level(seen.deferred, limits.max_deferred, warn)
         if level:
             findings.append((level, f"{seen.deferred} deferred (max {limits.max_deferred})"))
+
+    if limits.max_queue is not None and queue_sizes:
+        for host, size in sorted(queue_sizes.items(), key=lambda item: (-item[1], item[0])):
+            level = _level(size, limits.max_queue, warn)
+            if level:
+                findings.append((level, f"{host} queue holds {size} (max {limits.max_queue})"))
 
     lists = seen.blocklisted()
     if lists:

@@ -28,8 +28,11 @@ KNOWN_LISTS = tuple(sorted(name for name, _ in BLOCKLISTS.values() if name not i
 class QueueEntryLike(Protocol):
     """What :func:`queue_stats` needs of a live queue entry (``tracktui queue`` provides the real type)."""
 
-    host: str
-    arrival_time: float
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def arrival(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +44,12 @@ class QueueStats:
 
 
 def queue_stats(entries: Iterable[QueueEntryLike]) -> dict[str, QueueStats]:
-    """Per-host queue size and oldest arrival, the seam for ``tracktui queue`` (not read by ``check`` yet)."""
+    """Per-host queue size and oldest arrival (``tracktui check --queue`` passes ``tracktui queue``'s entries)."""
     sizes: dict[str, int] = {}
     oldest: dict[str, float] = {}
     for entry in entries:
         sizes[entry.host] = sizes.get(entry.host, 0) + 1
-        oldest[entry.host] = min(entry.arrival_time, oldest.get(entry.host, entry.arrival_time))
+        oldest[entry.host] = min(entry.arrival, oldest.get(entry.host, entry.arrival))
     return {host: QueueStats(size, oldest.get(host)) for host, size in sizes.items()}
 
 
