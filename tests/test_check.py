@@ -353,3 +353,18 @@ def test_a_usage_error_is_unknown_on_stdout(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert done.stdout.startswith("TRACKTUI UNKNOWN - argument --max-deferred: ")
     assert run(tmp_path, "search", "--limit", "many").returncode == 2  # the other commands keep theirs
+
+
+def test_who_is_blocking_us_names_the_provider_and_its_reason(tmp_path: Path) -> None:
+    """A real Microsoft reputation block (pastebin, tests/fixtures/replies) on our outbound mail."""
+    microsoft = ("550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent. Please contact your Internet "
+                 "service provider since part of their network is on our block list (AS3150). You can also refer "
+                 "your provider to http://mail.live.com/mail/troubleshooting.aspx#errors. "
+                 "[BY2NAM01FT030.eop-nam01.prod.protection.outlook.com]")
+    cache = sync(tmp_path, [*delivered(30), *outbound("bob@hotmail-com.olc.protection.outlook.com", status="bounced",
+                                                      dsn="5.7.1", reply=microsoft)])
+    prom = tmp_path / "out.prom"
+    check(tmp_path, cache, "--max-bounce-rate", "50%", "--prometheus", str(prom))
+    refusing = families(prom)["tracktui_refused_by_provider"]
+    assert refusing == [({"host": HOST, "provider": "Microsoft (Outlook.com / Microsoft 365)",
+                          "reason": "reputation"}, 1)]

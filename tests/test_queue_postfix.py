@@ -229,5 +229,6 @@ def test_check_judges_the_live_queue_and_exports_it(postfix: PostfixInstance, tm
     line = capsys.readouterr().out
     assert f"queue-test queue holds {size} (max {size - 1})" in line
     samples = {s.name: s for family in text_string_to_metric_families(prom.read_text()) for s in family.samples}
-    assert samples["tracktui_queue_size"].value == size and samples["tracktui_queue_size"].labels["host"] == "queue-test"
+    queue_size = samples["tracktui_queue_size"]
+    assert queue_size.value == size and queue_size.labels["host"] == "queue-test"
     assert main([*common, "--max-queue", str(size * 10)]) == 0

@@ -87,6 +87,8 @@ class HostHealth:
     oldest_by_domain: dict[str, float] = field(default_factory=dict)
     blocklisted: dict[str, int] = field(default_factory=dict)
     """Outbound deliveries refused because our IP is listed, by blocklist name."""
+    refusing: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Who is blocking us: outbound deliveries deferred or refused, by (provider, reason)."""
 
     @property
     def outbound(self) -> int:
@@ -198,6 +200,9 @@ def observe(
                 health.oldest_deferred = first
         if row.direction == "outbound" and not row.refused_here:
             explanation = explain_delivery(row)
+            if explanation.provider:
+                key = (explanation.provider, explanation.reason or "other")
+                health.refusing[key] = health.refusing.get(key, 0) + 1
             if explanation.category == "blocklisted" and explanation.blocklist not in CONTENT_LISTS:
                 name = explanation.blocklist or "unnamed"
                 health.blocklisted[name] = health.blocklisted.get(name, 0) + 1

@@ -122,7 +122,13 @@ def render_textfile(
             by_domain.add(n, host=host, domain=domain)
         for name in sorted(set(KNOWN_LISTS) | set(health.blocklisted)):
             listed.add(1 if health.blocklisted.get(name) else 0, host=host, list=name)
-    families += [rate, oldest, by_domain, listed]
+    refusing = _Family("tracktui_refused_by_provider",
+                       "Who is blocking us: outbound deliveries in the window a known mailbox provider deferred or "
+                       "refused, by provider and reason.")
+    for host in hosts:
+        for (provider, reason), n in sorted(seen.hosts[host].refusing.items()):
+            refusing.add(n, host=host, provider=provider, reason=reason)
+    families += [rate, oldest, by_domain, listed, refusing]
 
     if queue is not None:
         size = _Family("tracktui_queue_size", "Messages in the MTA's queue now.")
