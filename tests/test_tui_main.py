@@ -564,3 +564,34 @@ async def test_follow_keeps_syncing_until_f_again(tmp_path: Path, monkeypatch: p
         await asyncio.sleep(0.6)
         await settle(app, pilot)
         assert not any("11:58:00" in label for label in labels(app))  # stopped: nothing read any more
+
+
+async def test_stats_view_shows_the_filters_numbers_and_who_blocks_us(tmp_path: Path) -> None:
+    from tracktui.tui.screens.stats import StatsScreen
+
+    blocked = [
+        "Nov 20 11:40:00 mx1 postfix/smtpd[100]: D1000000001: client=client.example.com[192.0.2.10]",
+        "Nov 20 11:40:00 mx1 postfix/qmgr[102]: D1000000001: from=<alice@example.com>, size=900, nrcpt=1 "
+        "(queue active)",
+        "Nov 20 11:40:01 mx1 postfix/smtp[103]: D1000000001: to=<zed@hotmail.com>, "
+        "relay=hotmail-com.olc.protection.outlook.com[52.101.0.1]:25, delay=1, delays=0/0/0/1, dsn=5.7.1, "
+        "status=bounced (host hotmail-com.olc.protection.outlook.com[52.101.0.1] said: 550 5.7.1 Unfortunately, "
+        "messages from [198.51.100.7] weren't sent. Please contact your Internet service provider since part of "
+        "their network is on our block list (AS3150). (in reply to RCPT TO command))",
+        "Nov 20 11:40:01 mx1 postfix/qmgr[102]: D1000000001: removed",
+    ]
+    app = make_app(*prepared_cache(tmp_path, [*base_lines(), *blocked]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert isinstance(app.screen, StatsScreen)
+        text = str(app.screen.query_one("#stats-body", Static).render())
+        assert "11 deliveries in 10 messages" in text and "Delivered                    5   45.5%" in text
+        assert "Fri 20 Nov" in text and "█" in text
+        assert "hotmail.com" in text.split("Top recipient domains")[1]
+        assert "Microsoft (Outlook.com / Microsoft 365): reputation" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

@@ -60,6 +60,8 @@ MAIN_KEYS: tuple[Key, ...] = (
         "Show the raw log lines of the selected message", rank=3),
     Key("sync", ("r",), "Sync now: read new log lines from the sources", "sync", "Sync", "Sync now",
         "Read new log lines from the sources now", rank=3),
+    Key("stats", ("S",), "Stats of the current filter: per status and day, top domains and reasons, who is "
+        "blocking our mail", "stats", "Stats", "Stats view", "Numbers of the current filter at a glance", rank=4),
     Key("follow", ("f",), "Follow: sync every few seconds, new deliveries appear above without moving the cursor "
         "(f again stops)", "follow", "Follow", "Follow the logs", "Keep syncing every few seconds", rank=3),
     Key("details", ("d",), "Show or hide the details pane", "toggle_details", "Details", "Toggle details pane",

@@ -446,6 +446,8 @@ class MainScreen(Screen[None]):
             return self.has_sources and not self.syncing
         if action == "follow":
             return self.has_sources
+        if action == "stats":
+            return self.cache is not None and self.flt is not None
         if action == "export":
             return self.flt is not None
         if action == "story":
@@ -530,6 +532,13 @@ class MainScreen(Screen[None]):
     def _subscription_saved(self, result: Subscription | None) -> None:
         if result is not None:
             self.notify(result.words(), title="Monthly PDF report", markup=False, timeout=12)
+
+    def action_stats(self) -> None:
+        if self.cache is None or self.flt is None:
+            return
+        from tracktui.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen(self.cache, self.flt, self.options.tz))
 
     def action_help(self) -> None:
         from tracktui.tui.screens.help import HelpScreen
